@@ -1,0 +1,20 @@
+"""Alembic environment: runs on the connection that `core.migrate` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from core.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `postdesk db upgrade` (core.migrate), not bare alembic")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,17 @@
+"""The data model. Importing this package registers every table on `Base.metadata`."""
+
+from core.models.base import Base, utcnow
+from core.models.catalog import Category, Group, RecipientRoute, Subcategory
+from core.models.inbound import InboundMessage, InboundSource, IngestedKey, Outcome
+from core.models.mailboxes import Mailbox, MailboxSecurity
+from core.models.messages import Attachment, Message, MessageKind
+from core.models.outbox import OutboxMessage, OutboxStatus
+from core.models.tickets import LinkKind, Priority, Source, Status, Ticket, TicketEvent, TicketLink
+from core.models.users import Role, User
+
+__all__ = [
+    "Attachment", "Base", "Category", "Group", "InboundMessage", "InboundSource", "IngestedKey",
+    "LinkKind", "Mailbox", "MailboxSecurity", "Message", "MessageKind", "OutboxMessage",
+    "OutboxStatus", "Outcome", "Priority", "RecipientRoute", "Role", "Source", "Status",
+    "Subcategory", "Ticket", "TicketEvent", "TicketLink", "User", "utcnow",
+]

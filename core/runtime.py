@@ -1,0 +1,34 @@
+"""Everything a process needs, built once from Settings: engine, sessions, blob store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import Settings, load_settings
+from core.db import make_engine, session_factory
+from core.storage import BlobStore
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @classmethod
+    def from_environment(cls) -> Runtime:
+        return cls(load_settings())
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        return BlobStore(self.settings.blob_dir)

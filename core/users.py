@@ -1,0 +1,81 @@
+"""User services: staff and employees, including the mail-only users created on first contact."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.errors import HeaderParseError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import AlreadyExists, InvalidInput, NotFound
+from core.models import Role, User
+from core.passwords import hash_password
+
+
+def normalise_email(email: str) -> str:
+    """Lower-cased addr-spec, or InvalidInput if it is not one address."""
+    candidate = email.strip()
+    try:
+        address = Address(addr_spec=candidate)
+    except (HeaderParseError, ValueError, IndexError):
+        raise InvalidInput(f"{email!r} is not an email address") from None
+    if not address.username or "." not in address.domain:
+        raise InvalidInput(f"{email!r} is not an email address")
+    return address.addr_spec.lower()
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        roles = ", ".join(role.value for role in Role)
+        raise InvalidInput(f"unknown role {value!r}; use one of: {roles}") from None
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def get_user(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise NotFound(f"no user {email!r}")
+    return user
+
+
+def add_user(
+    session: Session,
+    email: str,
+    *,
+    role: Role,
+    name: str = "",
+    department: str = "",
+    password: str | None = None,
+) -> User:
+    address = normalise_email(email)
+    if find_user(session, address) is not None:
+        raise AlreadyExists(f"a user {address} already exists")
+    user = User(
+        email=address,
+        role=role,
+        name=name.strip(),
+        department=department.strip(),
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def mail_user(session: Session, email: str, name: str = "") -> User:
+    """The user behind a sender address; a mail-only client is created on first contact."""
+    address = normalise_email(email)
+    user = find_user(session, address)
+    if user is None:
+        user = User(email=address, role=Role.CLIENT, name=name.strip()[:200])
+        session.add(user)
+        session.flush()
+    elif not user.name and name.strip():
+        user.name = name.strip()[:200]
+    return user

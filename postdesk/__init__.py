@@ -1,0 +1,1 @@
+"""The composition root: the `postdesk` command that wires core, mailgateway and webadmin."""
