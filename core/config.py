@@ -127,11 +127,13 @@ def _data_dir(env: Mapping[str, str]) -> Path:
     return data_dir
 
 
-def read_environment(environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None) -> dict[str, str]:
-    """The process environment over a `.env` file: a real variable always wins."""
-    path = dotenv_path or Path(".env")
+def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The given mapping as it is; else the process environment over `./.env` (a real variable wins)."""
+    if environ is not None:
+        return dict(environ)
+    path = Path(".env")
     from_file = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
-    return {**from_file, **(os.environ if environ is None else environ)}
+    return {**from_file, **os.environ}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -163,15 +163,16 @@ def add_message(
     body: MessageBody,
     message_id: str | None = None,
     inbound_id: int | None = None,
+    reopens: bool = True,
 ) -> Message:
-    """Add a comment. A requester-side reply reopens a waiting or resolved ticket;
-    a staff member's first public reply stamps first_response_at."""
+    """Add a comment. A requester-side reply reopens a waiting or resolved ticket (an
+    auto-reply passes reopens=False); a staff member's first public reply stamps first_response_at."""
     if ticket.status is Status.CLOSED and kind is not MessageKind.NOTE:
         raise InvalidInput(f"ticket {ticket.reference} is closed; open a follow-up instead")
     message = _new_message(session, ticket, author, kind, body, message_id, inbound_id)
     if author is not None and author.is_staff and kind.is_public and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
-    elif _is_customer_side(ticket, author) and ticket.status in REOPENED_BY_CUSTOMER_REPLY:
+    elif reopens and _is_customer_side(ticket, author) and ticket.status in REOPENED_BY_CUSTOMER_REPLY:
         reopen_to = Status.IN_PROGRESS if ticket.assignee_id is not None else Status.NEW
         change_status(session, ticket, reopen_to, actor=author)
     return message

@@ -50,9 +50,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from postdesk.cli import catalog, database, tickets, users
+    from postdesk.cli import catalog, database, inbound, ingest, processes, tickets, users
 
-    for module in (database, users, catalog, tickets):
+    for module in (database, users, catalog, tickets, ingest, inbound, processes):
         module.register(main)
 
 

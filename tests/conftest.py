@@ -1,0 +1,7 @@
+"""Shared pytest configuration.
+
+- tests/servers/fixtures.py: real throwaway servers (PostgreSQL, Dovecot, Chromium).
+- tests/db_fixtures.py: a migrated database per test, on SQLite and on PostgreSQL.
+- tests/mail_fixtures.py: the SMTP/LMTP receiver on 127.0.0.1 and mail builders."""
+
+pytest_plugins = ["tests.servers.fixtures", "tests.db_fixtures", "tests.mail_fixtures"]
