@@ -18,18 +18,26 @@ class DatabaseUnavailable(Exception):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the web read while the gateway writes; busy_timeout makes writers queue, not fail."""
+    """WAL lets the web read while the gateway writes; busy_timeout makes writers queue, not fail;
+    synchronous=FULL because we acknowledge mail after the commit: it must survive a power cut."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    """Take the write lock at BEGIN, so two writers queue instead of deadlocking on upgrade."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+WRITE_INTENT = "postdesk_write"
+"""Execution option a writing unit of work sets: on SQLite it takes the write lock at BEGIN."""
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Writers take the lock at BEGIN (IMMEDIATE), so two of them queue on busy_timeout instead
+    of failing when a read lock cannot be upgraded; readers (web pages) begin deferred and
+    never block the mail gateway."""
+    immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -38,7 +46,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("connect_args", {"connect_timeout": 5})
@@ -60,8 +68,9 @@ def is_unavailable(error: BaseException) -> bool:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose transaction commits at the end of the block, or rolls back on error."""
+    """A writing session whose transaction commits at the end of the block, or rolls back on error."""
     with factory() as session, session.begin():
+        session.connection(execution_options={WRITE_INTENT: True})
         yield session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -27,7 +28,8 @@ def build_mail(
     message_id: str | None = None,
     **headers: str,
 ) -> bytes:
-    """A literal RFC 822 message; extra headers by keyword (underscores become dashes)."""
+    """A literal RFC 822 message with CRLF line ends, as it travels over SMTP; extra headers
+    by keyword (underscores become dashes)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -36,7 +38,7 @@ def build_mail(
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
     message.set_content(body)
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def deliver(gateway: Gateway, raw: bytes, source: InboundSource = InboundSource.PIPE, **envelope: Any) -> IngestResult:

@@ -44,6 +44,7 @@ def _configure_logging() -> None:
         level=os.environ.get("POSTDESK_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
     )
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @click.group("gateway")
