@@ -82,3 +82,23 @@ def test_ticket_not_found(settings: Settings) -> None:
     result = postdesk(settings, "tickets", "show", "999")
     assert result.returncode == 2
     assert "no ticket #999" in result.stderr
+
+
+def test_inbound_reprocess_refuses_what_would_double(settings: Settings) -> None:
+    postdesk(settings, "ingest", stdin=build_mail())
+    [row] = json.loads(postdesk(settings, "inbound", "list", "--json").stdout)
+    refused = postdesk(settings, "inbound", "reprocess", str(row["id"]))
+    assert refused.returncode == 2
+    assert "only failed or ignored mail" in refused.stderr
+    missing = postdesk(settings, "inbound", "reprocess", "4242")
+    assert missing.returncode == 2
+
+
+def test_inbound_reprocess_reruns_an_ignored_message(settings: Settings) -> None:
+    postdesk(settings, "ingest", stdin=build_mail(subject="Out of Office", Auto_Submitted="auto-replied"))
+    [row] = json.loads(postdesk(settings, "inbound", "list", "--json").stdout)
+    assert row["outcome"] == "auto_reply_ignored"
+    again = postdesk(settings, "inbound", "reprocess", str(row["id"]))
+    assert again.returncode == 0
+    assert "auto_reply_ignored" in again.stdout
+    assert len(json.loads(postdesk(settings, "inbound", "list", "--json").stdout)) == 1

@@ -62,7 +62,7 @@ def _lmtp_dialogue(endpoint: Endpoint, recipients: list[str], raw: bytes) -> lis
     """Speak LMTP by hand, as Postfix does, and return the replies after the final dot."""
     with socket.create_connection((endpoint.host, endpoint.port), timeout=10) as sock:
         stream = sock.makefile("rwb")
-        stream.readline()
+        assert stream.readline().startswith(b"220")
         stream.write(b"LHLO mx.corp.example\r\n")
         stream.flush()
         while not stream.readline().startswith(b"250 "):
@@ -105,3 +105,31 @@ def test_database_down_gives_451_and_retry_succeeds(request: pytest.FixtureReque
         client.sendmail("alice@corp.example", [SUPPORT], raw)
     assert _tickets(runtime) == 1
 
+
+
+def test_lmtp_on_a_unix_socket(gateway: Gateway, runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Postfix's `lmtp:unix:/path` transport."""
+    from mailgateway.listener import start_receiver
+
+    path = tmp_path / "lmtp.sock"
+    controller = start_receiver(gateway, InboundSource.LMTP, Endpoint(unix_path=str(path)))
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(str(path))
+            stream = sock.makefile("rwb")
+            assert stream.readline().startswith(b"220")
+            for command, expected in ((b"LHLO mx\r\n", b"250 "), (b"MAIL FROM:<a@corp.example>\r\n", b"250"),
+                                      (f"RCPT TO:<{SUPPORT}>\r\n".encode(), b"250"), (b"DATA\r\n", b"354")):
+                stream.write(command)
+                stream.flush()
+                line = stream.readline()
+                while line.startswith(b"250-"):
+                    line = stream.readline()
+                assert line.startswith(expected), line
+            stream.write(build_mail() + b".\r\n")
+            stream.flush()
+            assert stream.readline().startswith(b"250")
+    finally:
+        controller.stop()
+    assert _tickets(runtime) == 1
