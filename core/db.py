@@ -53,8 +53,8 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, **options)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or {})
 
 
 def is_unavailable(error: BaseException) -> bool:

@@ -5,6 +5,7 @@ installed copy as well as from a checkout."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,12 +33,27 @@ def _environment() -> Environment:
     )
 
 
-def render(name: str, **context: Any) -> RenderedMail:
+def _render_part(name: str, part: str, overrides: Mapping[str, str], context: dict[str, Any]) -> str | None:
+    """An admin's override (from the database) wins over the shipped file."""
     env = _environment()
-    subject = " ".join(env.get_template(f"{name}.subject").render(**context).split())
-    text = env.get_template(f"{name}.txt").render(**context)
+    if part in overrides:
+        autoescape = part == "html"
+        template = env.overlay(autoescape=autoescape).from_string(overrides[part])
+        return template.render(**context)
     try:
-        html: str | None = env.get_template(f"{name}.html").render(**context)
+        return env.get_template(f"{name}.{part}").render(**context)
     except TemplateNotFound:
-        html = None
-    return RenderedMail(subject=subject, text=text, html=html)
+        if part == "html":
+            return None
+        raise
+
+
+def render(name: str, overrides: Mapping[str, str] | None = None, **context: Any) -> RenderedMail:
+    """Render NAME.subject, NAME.txt and (if there is one) NAME.html."""
+    parts = overrides or {}
+    subject = _render_part(name, "subject", parts, context) or ""
+    return RenderedMail(
+        subject=" ".join(subject.split()),
+        text=_render_part(name, "txt", parts, context) or "",
+        html=_render_part(name, "html", parts, context),
+    )

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from core.models import OutboxMessage
-from core.notifications import LOOP_HEADER, TICKET_HEADER, MailIdentity
+from core.notify import LOOP_HEADER, TICKET_HEADER, MailIdentity
 
 
 def _bracket(message_id: str) -> str:
@@ -22,7 +22,7 @@ def _bracket(message_id: str) -> str:
 def compose(row: OutboxMessage, identity: MailIdentity) -> EmailMessage:
     message = EmailMessage()
     local, _, domain = identity.support_address.partition("@")
-    sender = Address(display_name=identity.support_name, username=local, domain=domain)
+    sender = Address(display_name=row.from_name or identity.support_name, username=local, domain=domain)
     message["From"] = sender
     message["Reply-To"] = identity.support_address
     message["To"] = ", ".join(row.recipient_list)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings, load_settings
 from core.db import make_engine, session_factory
+from core.notify.identity import SESSION_KEY, MailIdentity
 from core.storage import BlobStore
 
 
@@ -26,8 +27,19 @@ class Runtime:
         return make_engine(self.settings.database_url)
 
     @cached_property
+    def mail_identity(self) -> MailIdentity:
+        settings = self.settings
+        return MailIdentity(
+            support_address=settings.support_address,
+            mail_domain=settings.mail_domain,
+            instance_id=settings.instance_id,
+            autoreply_limit=settings.autoreply_limit,
+        )
+
+    @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+        """Sessions that carry our mail identity, so services can write notifications."""
+        return session_factory(self.engine, info={SESSION_KEY: self.mail_identity})
 
     @cached_property
     def blobs(self) -> BlobStore:

@@ -27,6 +27,8 @@ from core.models import (
     User,
     utcnow,
 )
+from core.notify import dispatch
+from core.notify.policy import Change
 from core.status import REOPENED_BY_CUSTOMER_REPLY, check_transition
 
 TITLE_MAX = 500
@@ -60,8 +62,15 @@ def get_ticket(session: Session, number: int) -> Ticket:
 
 
 def record_event(
-    session: Session, ticket: Ticket, actor: User | None, name: str, old: object, new: object
+    session: Session,
+    ticket: Ticket,
+    actor: User | None,
+    name: str,
+    old: object,
+    new: object,
+    message: Message | None = None,
 ) -> TicketEvent:
+    """Write the audit row and let the notification policy react, in the same transaction."""
     event = TicketEvent(
         ticket=ticket,
         actor_id=actor.id if actor else None,
@@ -70,6 +79,7 @@ def record_event(
         new_value=None if new is None else str(new),
     )
     session.add(event)
+    dispatch(session, Change(ticket, actor, name, event.old_value, event.new_value, message))
     return event
 
 
@@ -170,6 +180,7 @@ def add_message(
     if ticket.status is Status.CLOSED and kind is not MessageKind.NOTE:
         raise InvalidInput(f"ticket {ticket.reference} is closed; open a follow-up instead")
     message = _new_message(session, ticket, author, kind, body, message_id, inbound_id)
+    record_event(session, ticket, author, "message", None, kind.value, message=message)
     if author is not None and author.is_staff and kind.is_public and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
     elif reopens and _is_customer_side(ticket, author) and ticket.status in REOPENED_BY_CUSTOMER_REPLY:

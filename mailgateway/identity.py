@@ -1,11 +1,11 @@
-"""Who the gateway is: built once from Settings and handed to the pipeline."""
+"""Who the gateway is: built once from the Runtime and handed to the pipeline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import Settings
-from core.notifications import MailIdentity
+from core.notify import MailIdentity
+from core.runtime import Runtime
 from mailgateway.classify import ClassifyContext
 
 
@@ -17,20 +17,15 @@ class GatewayIdentity:
     watcher_domains: tuple[str, ...]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GatewayIdentity:
-        addresses = frozenset(settings.support_addresses)
+    def from_runtime(cls, rt: Runtime) -> GatewayIdentity:
+        addresses = frozenset(rt.settings.support_addresses)
         return cls(
-            mail=MailIdentity(
-                support_address=settings.support_address,
-                mail_domain=settings.mail_domain,
-                instance_id=settings.instance_id,
-                autoreply_limit=settings.autoreply_limit,
-            ),
+            mail=rt.mail_identity,
             classify=ClassifyContext(
-                mail_domain=settings.mail_domain,
+                mail_domain=rt.settings.mail_domain,
                 support_addresses=addresses,
-                instance_id=settings.instance_id,
+                instance_id=rt.settings.instance_id,
             ),
             support_addresses=addresses,
-            watcher_domains=settings.watcher_domains,
+            watcher_domains=rt.settings.watcher_domains,
         )

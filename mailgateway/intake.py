@@ -41,7 +41,7 @@ class Gateway:
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Gateway:
         return cls(
-            rt.sessions, rt.blobs, GatewayIdentity.from_settings(rt.settings), rt.settings.max_message_bytes
+            rt.sessions, rt.blobs, GatewayIdentity.from_runtime(rt), rt.settings.max_message_bytes
         )
 
 

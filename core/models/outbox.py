@@ -26,6 +26,7 @@ class OutboxMessage(Base):
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     template: Mapped[str] = mapped_column(String(64))
     recipients: Mapped[str] = mapped_column(Text)
+    from_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(998))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.models.base import Base, str_enum, utcnow
@@ -44,6 +44,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     undeliverable: Mapped[bool] = mapped_column(default=False)
+    notify_status_changes: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_assignments: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(secondary=group_members, back_populates="members")

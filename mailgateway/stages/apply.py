@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import InvalidInput
 from core.models import LinkKind, MessageKind, Outcome, Source, Ticket, User
-from core.notifications import acknowledge_new_ticket
+from core.notify import acknowledge_new_ticket
 from core.tickets import MessageBody, add_message, add_watcher, link, open_ticket
 from core.users import mail_user
 from mailgateway.classify import MailKind
@@ -74,7 +74,7 @@ def _new_ticket(intake: Intake) -> None:
     if intake.follow_up_of is not None:
         link(session, ticket, intake.follow_up_of, LinkKind.FOLLOW_UP, actor=intake.sender)
     if not intake.verdict.suppress_auto_answer:
-        acknowledge_new_ticket(session, intake.identity.mail, ticket, intake.parsed.message_id)
+        acknowledge_new_ticket(session, ticket, intake.parsed.message_id)
     raise Finish(Outcome.TICKET_CREATED, f"new ticket from {intake.sender.email}", ticket.id)
 
 

@@ -50,9 +50,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from postdesk.cli import catalog, database, inbound, ingest, processes, tickets, users
+    from postdesk.cli import catalog, database, inbound, ingest, outbox, processes, tickets, users
 
-    for module in (database, users, catalog, tickets, ingest, inbound, processes):
+    for module in (database, users, catalog, tickets, ingest, inbound, outbox, processes):
         module.register(main)
 
 

@@ -39,7 +39,7 @@ def _wait_for_signal() -> None:
     stop.wait()
 
 
-def _configure_logging() -> None:
+def configure_logging() -> None:
     logging.basicConfig(
         level=os.environ.get("POSTDESK_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
@@ -53,7 +53,7 @@ def gateway_group() -> None:
 
 
 def _serve_receiver(rt: Runtime, source: InboundSource, endpoint: Endpoint) -> None:
-    _configure_logging()
+    configure_logging()
     check_connection(rt.engine)
     controller = start_receiver(Gateway.from_runtime(rt), source, endpoint)
     click.echo(f"postdesk {source.value} receiver listening on {endpoint}", err=True)
@@ -97,7 +97,7 @@ def web_command(listen: str, workers: int) -> None:
 @click.option("--demo", is_flag=True, help="Migrate the database and create a demo admin first.")
 @pass_runtime
 def run_command(rt: Runtime, web_listen: str, smtp_listen: str, demo: bool) -> None:
-    """Everything for one machine: web panel and SMTP receiver, as one process tree."""
+    """Everything for one machine: web panel, SMTP receiver and worker, as one process tree."""
     check_connection(rt.engine)
     upgrade(rt.engine)
     if demo:
@@ -107,6 +107,7 @@ def run_command(rt: Runtime, web_listen: str, smtp_listen: str, demo: bool) -> N
     children = [
         Child("web", [*me, "web", "--listen", web_listen, "--workers", "2"]),
         Child("smtp", [*me, "gateway", "smtp", "--listen", smtp_listen]),
+        Child("worker", [*me, "worker"]),
     ]
     click.echo(f"Postdesk is starting. Data: {rt.settings.data_dir}")
     click.echo(f"  Browser:     http://{web_listen}/login")
@@ -114,6 +115,8 @@ def run_command(rt: Runtime, web_listen: str, smtp_listen: str, demo: bool) -> N
         password = admin.password or f"(set earlier; see {rt.settings.data_dir / 'demo-admin.txt'})"
         click.echo(f"  Demo admin:  {admin.email} / {password}")
     click.echo(f"  Mail client: SMTP {smtp_listen}, no TLS, no login; write to {rt.settings.support_address}")
+    if not rt.settings.smtp_host:
+        click.echo(f"  Sent mail:   no relay set (POSTDESK_SMTP_HOST); written to {rt.settings.data_dir / 'mail-sink'}")
     click.echo("  Stop with Ctrl-C.")
     sys.exit(supervise(children))
 

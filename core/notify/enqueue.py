@@ -1,0 +1,91 @@
+"""Write one notification row: rendered, threaded, and guarded against loops and floods."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.mailtemplates import render
+from core.models import MailTemplate, Message, OutboxMessage, Ticket, User, utcnow
+from core.notify.identity import MailIdentity
+
+
+def thread_references(session: Session, ticket: Ticket) -> list[str]:
+    """Every Message-ID of the conversation so far, oldest first, theirs and ours."""
+    theirs = session.execute(
+        select(Message.created_at, Message.message_id)
+        .where(Message.ticket_id == ticket.id, Message.message_id.is_not(None))
+    ).all()
+    ours = session.execute(
+        select(OutboxMessage.created_at, OutboxMessage.message_id).where(OutboxMessage.ticket_id == ticket.id)
+    ).all()
+    ordered = sorted([*theirs, *ours], key=lambda row: row[0])
+    return list(dict.fromkeys(message_id for _, message_id in ordered))
+
+
+def automatic_mails_last_hour(session: Session, address: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    query = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.automatic.is_(True), OutboxMessage.recipients == address, OutboxMessage.created_at >= since
+    )
+    return session.scalar(query) or 0
+
+
+def may_mail(session: Session, identity: MailIdentity, user: User, *, automatic: bool) -> bool:
+    """Never a suppressed (hard-bounced) or inactive address; automatic mail at most
+    `autoreply_limit` an hour per address, counted in the database so it holds across processes."""
+    if user.undeliverable or not user.active:
+        return False
+    return not automatic or automatic_mails_last_hour(session, user.email) < identity.autoreply_limit
+
+
+def template_overrides(session: Session, name: str) -> dict[str, str]:
+    rows = session.scalars(select(MailTemplate).where(MailTemplate.name == name))
+    return {row.part.value: row.body for row in rows}
+
+
+def enqueue(
+    session: Session,
+    identity: MailIdentity,
+    *,
+    ticket: Ticket,
+    template: str,
+    recipient: User,
+    automatic: bool,
+    context: dict[str, Any] | None = None,
+    in_reply_to: str | None = None,
+    source_message: Message | None = None,
+) -> OutboxMessage | None:
+    if not may_mail(session, identity, recipient, automatic=automatic):
+        return None
+    rendered = render(
+        template,
+        template_overrides(session, template),
+        ticket=ticket,
+        recipient=recipient,
+        recipient_name=recipient.name or recipient.email,
+        support_name=identity.support_name,
+        support_address=identity.support_address,
+        **(context or {}),
+    )
+    references = thread_references(session, ticket)
+    row = OutboxMessage(
+        ticket_id=ticket.id,
+        source_message_id=source_message.id if source_message else None,
+        template=template,
+        recipients=recipient.email,
+        from_name=(ticket.group.display_name or ticket.group.name) if ticket.group else identity.support_name,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        message_id=identity.new_message_id(ticket.id),
+        in_reply_to=in_reply_to or (references[-1] if references else None),
+        references=" ".join(f"<{ref}>" for ref in references),
+        automatic=automatic,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,35 @@
+"""The worker's schedule (APScheduler 3, an in-memory job store of its own: never shared
+between processes; workers coordinate through the database, not through the scheduler)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from core.db import is_unavailable
+from core.runtime import Runtime
+from postdesk.worker.delivery import deliver_due
+from postdesk.worker.transports import Transport, transport_for
+
+log = logging.getLogger(__name__)
+OUTBOX_INTERVAL_SECONDS = 5
+
+
+def _deliver(rt: Runtime, transport: Transport) -> None:
+    try:
+        deliver_due(rt, transport)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("outbox delivery paused: the database is unavailable")
+
+
+def build_scheduler(rt: Runtime, transport: Transport | None = None) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        _deliver, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=(rt, transport or transport_for(rt.settings)),
+        id="deliver_outbox", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+    )
+    return scheduler
