@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String, Text
+from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, str_enum
@@ -30,7 +30,7 @@ class Mailbox(Base):
     folder: Mapped[str] = mapped_column(String(255), default="INBOX")
     move_to: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(default=True)
-    uidvalidity: Mapped[int | None]
-    last_uid: Mapped[int] = mapped_column(default=0)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_polled_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -50,9 +50,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from postdesk.cli import catalog, database, inbound, ingest, outbox, processes, tickets, users
+    from postdesk.cli import catalog, database, inbound, ingest, mailbox, outbox, processes, tickets, users
 
-    for module in (database, users, catalog, tickets, ingest, inbound, outbox, processes):
+    for module in (database, users, catalog, tickets, ingest, inbound, mailbox, outbox, processes):
         module.register(main)
 
 

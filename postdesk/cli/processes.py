@@ -79,6 +79,23 @@ def gateway_lmtp(rt: Runtime, listen: Endpoint) -> None:
     _serve_receiver(rt, InboundSource.LMTP, listen)
 
 
+@gateway_group.command("imap")
+@click.option("--idle-timeout", default=60.0, show_default=True, help="Seconds in IDLE before polling anyway.")
+@click.option("--poll-interval", default=30.0, show_default=True, help="Seconds between polls without IDLE, and between re-reads of the mailbox list.")
+@pass_runtime
+def gateway_imap(rt: Runtime, idle_timeout: float, poll_interval: float) -> None:
+    """The IMAP poller for the mailboxes in the database (`postdesk mailbox add`)."""
+    from mailgateway.imap import run_imap_gateway
+
+    configure_logging()
+    check_connection(rt.engine)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("postdesk imap poller running", err=True)
+    run_imap_gateway(rt, stop, idle_timeout=idle_timeout, poll_interval=poll_interval)
+
+
 @click.command("web")
 @click.option("--listen", default=DEFAULT_WEB, show_default=True, help="HOST:PORT")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
