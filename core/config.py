@@ -34,6 +34,7 @@ class Settings:
     max_message_bytes: int = 25 * 1024 * 1024
     autoreply_limit: int = 10
     watcher_domains: tuple[str, ...] = field(default_factory=tuple)
+    base_url: str = "http://127.0.0.1:8000"
 
     @property
     def support_address(self) -> str:
@@ -90,6 +91,14 @@ def _addresses(env: Mapping[str, str], name: str, default: str) -> tuple[str, ..
 def _domains(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(part.strip().lower().lstrip("@") for part in raw.split(",") if part.strip())
+
+
+def _base_url(env: Mapping[str, str]) -> str:
+    """Where people reach the web panel, for links in mails."""
+    url = (env.get("POSTDESK_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if not url.startswith(("http://", "https://")) or " " in url:
+        raise ConfigError(f"POSTDESK_BASE_URL={url!r} is not an http(s) URL")
+    return url
 
 
 def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
@@ -157,4 +166,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_message_bytes=_int(env, "POSTDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024),
         autoreply_limit=_int(env, "POSTDESK_AUTOREPLY_LIMIT", 10),
         watcher_domains=_domains(env, "POSTDESK_WATCHER_DOMAINS"),
+        base_url=_base_url(env),
     )

@@ -36,6 +36,9 @@ def compose(row: OutboxMessage, identity: MailIdentity) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated" if row.automatic else "no"
     if row.automatic:
         message["X-Auto-Response-Suppress"] = "All"
+    if row.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message[LOOP_HEADER] = identity.instance_id
     if row.ticket_id is not None:
         message[TICKET_HEADER] = f"{identity.instance_id} #{row.ticket_id}"

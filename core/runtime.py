@@ -34,6 +34,8 @@ class Runtime:
             mail_domain=settings.mail_domain,
             instance_id=settings.instance_id,
             autoreply_limit=settings.autoreply_limit,
+            base_url=settings.base_url,
+            link_secret=settings.secret_key,
         )
 
     @cached_property

@@ -134,3 +134,27 @@ def test_every_template_renders_non_ascii_and_its_headers_parse_back(template: s
     assert parsed["X-Postdesk-Ticket"] == f"helpdesk.example.com #{number}"
     body = parsed.get_body(("plain",)).get_content()
     assert "Zoë Ünal" in body or template in {"staff_reply", "ticket_assigned", "new_ticket_in_group"}
+
+
+def test_non_essential_mail_carries_a_signed_one_click_opt_out(runtime: Runtime, people: dict[str, int]) -> None:
+    from core.errors import InvalidInput
+    from core.unsubscribe import OptOut, read_token
+
+    number = _open(runtime, people)
+    with unit_of_work(runtime.sessions) as session:
+        ticket = get_ticket(session, number)
+        agent = session.get(User, people["agent"])
+        change_status(session, ticket, Status.RESOLVED, actor=agent)
+        add_message(session, ticket, author=agent, kind=MessageKind.WEB, body=MessageBody(text="done"))
+    with runtime.sessions() as session:
+        rows = {row.template: row for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipients == "zoe@corp.example"))}
+    resolved = rows["status_resolved"]
+    assert resolved.unsubscribe_url and resolved.unsubscribe_url in resolved.body_text
+    wire = compose(resolved, runtime.mail_identity)
+    assert wire["List-Unsubscribe"] == f"<{resolved.unsubscribe_url}>"
+    assert wire["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    token = resolved.unsubscribe_url.rsplit("/", 1)[1]
+    assert read_token(runtime.settings.secret_key, token) == (people["zoe"], OptOut.STATUS)
+    with pytest.raises(InvalidInput):
+        read_token(runtime.settings.secret_key, token.replace("status", "assignment"))
+    assert rows["staff_reply"].unsubscribe_url is None

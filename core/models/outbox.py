@@ -34,6 +34,7 @@ class OutboxMessage(Base):
     in_reply_to: Mapped[str | None] = mapped_column(String(998))
     references: Mapped[str] = mapped_column(Text, default="")
     automatic: Mapped[bool] = mapped_column(default=True)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.mailtemplates import render
 from core.models import MailTemplate, Message, OutboxMessage, Ticket, User, utcnow
 from core.notify.identity import MailIdentity
+from core.unsubscribe import TEMPLATE_OPT_OUTS, make_token
 
 
 def thread_references(session: Session, ticket: Ticket) -> list[str]:
@@ -47,6 +48,13 @@ def template_overrides(session: Session, name: str) -> dict[str, str]:
     return {row.part.value: row.body for row in rows}
 
 
+def _unsubscribe_url(identity: MailIdentity, recipient: User, template: str) -> str | None:
+    kind = TEMPLATE_OPT_OUTS.get(template)
+    if kind is None or not identity.link_secret:
+        return None
+    return f"{identity.base_url}/unsubscribe/{make_token(identity.link_secret, recipient.id, kind)}"
+
+
 def enqueue(
     session: Session,
     identity: MailIdentity,
@@ -61,6 +69,7 @@ def enqueue(
 ) -> OutboxMessage | None:
     if not may_mail(session, identity, recipient, automatic=automatic):
         return None
+    unsubscribe_url = _unsubscribe_url(identity, recipient, template)
     rendered = render(
         template,
         template_overrides(session, template),
@@ -69,6 +78,7 @@ def enqueue(
         recipient_name=recipient.name or recipient.email,
         support_name=identity.support_name,
         support_address=identity.support_address,
+        unsubscribe_url=unsubscribe_url,
         **(context or {}),
     )
     references = thread_references(session, ticket)
@@ -85,6 +95,7 @@ def enqueue(
         in_reply_to=in_reply_to or (references[-1] if references else None),
         references=" ".join(f"<{ref}>" for ref in references),
         automatic=automatic,
+        unsubscribe_url=unsubscribe_url,
     )
     session.add(row)
     session.flush()

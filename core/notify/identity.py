@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,9 @@ class MailIdentity:
     instance_id: str
     support_name: str = "IT Helpdesk"
     autoreply_limit: int = 10
+    base_url: str = "http://127.0.0.1:8000"
+    link_secret: str = field(default="", repr=False)
+    """Signs unsubscribe links; empty means mails carry none."""
 
     def new_message_id(self, ticket_id: int | None) -> str:
         prefix = f"postdesk.{ticket_id}" if ticket_id else "postdesk"
