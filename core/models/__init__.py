@@ -6,13 +6,14 @@ from core.models.inbound import InboundMessage, InboundSource, IngestedKey, Outc
 from core.models.mailboxes import Mailbox, MailboxSecurity
 from core.models.messages import Attachment, Message, MessageKind
 from core.models.outbox import OutboxMessage, OutboxStatus
+from core.models.security import LoginFailure
 from core.models.templates import MailTemplate, TemplatePart
 from core.models.tickets import LinkKind, Priority, Source, Status, Ticket, TicketEvent, TicketLink
 from core.models.users import Role, User
 
 __all__ = [
     "Attachment", "Base", "Category", "Group", "InboundMessage", "InboundSource", "IngestedKey",
-    "LinkKind", "Mailbox", "MailboxSecurity", "MailTemplate", "Message", "MessageKind", "OutboxMessage",
+    "LinkKind", "LoginFailure", "Mailbox", "MailboxSecurity", "MailTemplate", "Message", "MessageKind", "OutboxMessage",
     "OutboxStatus", "Outcome", "Priority", "RecipientRoute", "Role", "Source", "Status",
     "Subcategory", "TemplatePart", "Ticket", "TicketEvent", "TicketLink", "User", "utcnow",
 ]
