@@ -80,10 +80,10 @@ def html_to_text(html: str) -> str:
         text = get_text(html, _TEXT_CONFIG)
     except Exception:  # lxml refuses some documents (empty, encoding declarations)
         text = stdlib_html.unescape(nh3.clean(html, tags=set(), clean_content_tags=_DROP_WITH_CONTENT))
-    return tidy_whitespace(text)
+    return _tidy_whitespace(text)
 
 
-def tidy_whitespace(text: str) -> str:
+def _tidy_whitespace(text: str) -> str:
     """Unify line endings, drop trailing blanks and runs of empty lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     text = "\n".join(line.rstrip() for line in text.split("\n"))

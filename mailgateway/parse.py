@@ -1,35 +1,39 @@
 """Turn raw mail bytes into a `ParsedMail`, without ever raising.
 
-The stdlib does the MIME work: `email.message_from_bytes(raw, policy=policy.default)`,
-`get_body()` for the text and HTML bodies and `iter_attachments()` for the rest. What the
-stdlib leaves to us is mail as it is really sent: headers `policy.default` cannot parse,
-wrong, unknown or missing charsets, 8-bit header bytes, broken base64, Outlook's
-winmail.dat. Every header and payload access is guarded and falls back to the raw value.
-Text is decoded from each part's own bytes, never by decoding the whole message with one
-guessed charset (that turns an 8-bit koi8-r or shift_jis part into mojibake).
+The stdlib does the MIME work: `email.message_from_bytes(raw, policy=policy.default)` and
+`get_body()`. What it leaves to us is mail as it is really sent: headers `policy.default`
+cannot parse, wrong, unknown or missing charsets, 8-bit header bytes, broken base64 and
+boundaries, Outlook's winmail.dat. Every header and payload access is guarded and falls
+back to the raw value. Text is decoded from each part's own bytes, never by decoding the
+whole message with one guessed charset (which turns an 8-bit koi8-r or shift_jis part into
+mojibake). Notes on what we had to guess end up in `ParsedMail.defects`.
 """
 
 from __future__ import annotations
 
 import email
 import email.header
-import email.message
 import email.policy
 import email.utils
 import mimetypes
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.generator import BytesGenerator
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from io import BytesIO
+from typing import TypeVar
 
 import charset_normalizer
 from tnefparse import TNEF
 
 from mailgateway.html import html_to_text, sanitize_html
 from mailgateway.replies import strip_reply
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +67,19 @@ class ParsedMail:
 
 @dataclass(slots=True)
 class _Context:
-    """What one parse carries along: our notes, and the charsets to try on raw 8-bit headers."""
+    """What one parse carries along: our notes, and the charsets the message declares."""
 
-    hints: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()  # tried first on bytes whose own label is wrong or missing
     linesep: str = "\n"
     notes: list[str] = field(default_factory=list)
+
+
+def _safe(read: Callable[[], T], default: T) -> T:
+    """`read()`, or `default` where `policy.default` chokes on a malformed header or payload."""
+    try:
+        return read()
+    except Exception:
+        return default
 
 
 # ---------------------------------------------------------------- charsets
@@ -88,58 +100,64 @@ _CHARSETS: dict[str, tuple[str, ...]] = {
     "tis-620": ("cp874",),
     "unicode-1-1-utf-7": ("utf-7",),
 }
+# An open guess on short, mostly-ASCII text picks Big5 or Mac Icelandic for German; such
+# text is guessed among these single-byte charsets.
+_SINGLE_BYTE = ["cp1252", "cp1250", "cp1251", "koi8_r", "iso8859_15", "cp1257", "cp1253"]
 
 
-def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+def decode_bytes(data: bytes, charset: str | None, hints: tuple[str, ...] = ()) -> tuple[str, str | None]:
     """Decode `data` labelled `charset`, best effort, never raising.
 
-    Tries the label and its usual supersets, then UTF-8, then charset-normalizer's guess,
-    then latin-1, which takes any byte. The note says when the label did not fit.
+    Tries the label and its usual supersets, then UTF-8, then charset-normalizer's guess
+    (among `hints`, the other charsets the message declares, if one fits), then latin-1,
+    which takes any byte. The note says when the label did not fit.
     """
-    label = (charset or "").strip().strip("\"'").lower()
+    label = re.match(r"[\w.:+-]*", (charset or "").strip().strip("\"'")).group().lower()
     for codec in _CHARSETS.get(label, (label,)):
         try:
-            return data.decode(codec), None
+            return _clean(data.decode(codec)), None
         except (LookupError, ValueError):
             continue
-    guess = charset_normalizer.from_bytes(data[:65536]).best()
-    for codec in ("utf-8", guess.encoding if guess else "latin-1", "latin-1"):
+    for codec in ("utf-8", _guess(data[:65536], hints) or "latin-1", "latin-1"):
         try:
-            return data.decode(codec), f"charset-fallback:{label or 'none'}"
+            return _clean(data.decode(codec)), f"charset-fallback:{label or 'none'}"
         except (LookupError, ValueError):
             continue
     raise AssertionError("latin-1 decodes every byte")
 
 
-def _decode_8bit(data: bytes, hints: tuple[str, ...]) -> str:
-    """Raw 8-bit header bytes: UTF-8 if they are, else the likeliest charset of the message's parts."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    codecs = [codec for label in hints for codec in _CHARSETS.get(label, (label,))]
-    best = charset_normalizer.from_bytes(data, cp_isolation=codecs or None).best()
-    return str(best) if best is not None else decode_bytes(data, hints[0] if hints else None)[0]
+def _guess(sample: bytes, hints: tuple[str, ...]) -> str | None:
+    candidates = [codec for label in hints for codec in _CHARSETS.get(label, (label,))]
+    if len(sample.translate(None, bytes(range(128)))) <= 0.3 * len(sample):
+        candidates += _SINGLE_BYTE
+    for isolation in ([candidates] if candidates else []) + [None]:
+        if (best := charset_normalizer.from_bytes(sample, cp_isolation=isolation).best()) is not None:
+            return best.encoding
+    return None
+
+
+def _clean(text: str) -> str:
+    """No lone surrogates: UTF-7 can encode them, and neither nh3 nor a database takes them."""
+    return re.sub(r"[\ud800-\udfff]", "\ufffd", text)
 
 
 def _repair(value: str, hints: tuple[str, ...]) -> str:
     """Decode the 8-bit bytes the parser kept in a header as surrogate escapes."""
-    if not re.search(r"[\udc80-\udcff]", value):
-        return value
-    return _decode_8bit(value.encode("utf-8", "surrogateescape"), hints)
+    try:
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        return _clean(value)
+    return decode_bytes(data, "utf-8", hints)[0] if re.search(r"[\udc80-\udcff]", value) else value
 
 
-def decode_words(raw: str, hints: tuple[str, ...] = ()) -> str:
+def _decode_words(raw: str, hints: tuple[str, ...] = ()) -> str:
     """A raw header's RFC 2047 words decoded with our charset fallbacks.
 
     For where `policy.default` gives up: unknown charsets, 8-bit bytes in the header.
     """
-    try:
-        chunks = email.header.decode_header(raw)
-    except Exception:
-        return _repair(raw, hints)
+    chunks = _safe(lambda: email.header.decode_header(raw), [(raw, None)])
     return "".join(
-        decode_bytes(chunk, charset)[0]
+        decode_bytes(chunk, charset, hints)[0]
         if charset and isinstance(chunk, bytes)
         else _repair(chunk if isinstance(chunk, str) else chunk.decode("raw-unicode-escape"), hints)
         for chunk, charset in chunks
@@ -149,24 +167,41 @@ def decode_words(raw: str, hints: tuple[str, ...] = ()) -> str:
 # ---------------------------------------------------------------- headers
 
 
+# policy.default parses long headers in superlinear time (a 400 kB To: takes 10 s): longer
+# ones skip it, and no header is read past _MAX_RAW_HEADER.
+_MAX_PARSED_HEADER = 16 * 1024
+_MAX_RAW_HEADER = 256 * 1024
+
+
 def _raw_header(part: EmailMessage, name: str) -> str | None:
     """The header as it came in, before `policy.default` parses (and maybe chokes on) it."""
     return next((str(value) for key, value in part.raw_items() if key.lower() == name.lower()), None)
+
+
+def _policy_header(part: EmailMessage, name: str, raw: str) -> BaseHeader | None:
+    """The `policy.default` header object, if it parses (and is short enough to try)."""
+    if len(raw) > _MAX_PARSED_HEADER:
+        return None
+    header = _safe(lambda: part.policy.header_fetch_parse(name, raw), None)
+    return header if isinstance(header, BaseHeader) else None
 
 
 def _text_header(part: EmailMessage, name: str, ctx: _Context) -> str:
     raw = _raw_header(part, name)
     if raw is None:
         return ""
-    try:
-        header = part[name]
+    header = _policy_header(part, name, raw)
+    if header is not None and not re.search(r"[\ufffd\ud800-\udfff]", str(header)):
+        ctx.notes += [type(defect).__name__ for defect in header.defects]
         value = str(header)
-        ctx.notes.extend(type(defect).__name__ for defect in header.defects)
-    except Exception:
-        value = "\ufffd"
-    if "\ufffd" in value or re.search(r"[\udc80-\udcff]", value):
-        value = decode_words(raw, ctx.hints)
-    return " ".join(value.split())
+    else:  # policy.default gave up, or the compat32 fallback parse left the header raw
+        value = _decode_words(raw[:_MAX_PARSED_HEADER], ctx.hints)
+    return _one_line(value)
+
+
+def _one_line(value: str) -> str:
+    """Whitespace collapsed, control characters (NUL, which PostgreSQL refuses, and kin) gone."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", value).split())
 
 
 _ADDR_SPEC = re.compile(r"[^\s@<>\"',;]+@[^\s@<>\"',;]+")
@@ -176,34 +211,31 @@ def _addresses(message: EmailMessage, name: str, ctx: _Context) -> list[tuple[st
     """(display name, lower-cased addr-spec) of every `name` header; what cannot be mail dropped.
 
     `policy.default` first, then the lenient `getaddresses`. We do not guess further: in
-    "From: Test test@example.com" the address may as well be "Test test" as "test".
+    "From: Test test@example.com" the address may as well be "Test test" as "test". Quoted
+    local parts ('"john doe"@example.com') are dropped as well: in practice they are junk.
     """
     pairs: list[tuple[str, str]] = []
     for raw in [str(value) for key, value in message.raw_items() if key.lower() == name.lower()]:
-        try:
-            header = message.policy.header_fetch_parse(name, raw)
-            found = [(address.display_name, address.addr_spec) for address in header.addresses]
-            ctx.notes.extend(type(defect).__name__ for defect in header.defects)
-        except Exception:
-            found = []
-        found = [(display, _repair(spec, ctx.hints).lower()) for display, spec in found]
+        raw = raw[:_MAX_RAW_HEADER]
+        header = _policy_header(message, name, raw)
+        found = [(a.display_name, _repair(a.addr_spec, ctx.hints)) for a in getattr(header, "addresses", ())]
+        ctx.notes += [type(defect).__name__ for defect in getattr(header, "defects", ())]
         if not any(_ADDR_SPEC.fullmatch(spec) for _display, spec in found):
-            found = [(decode_words(display, ctx.hints), spec.lower()) for display, spec in email.utils.getaddresses([raw])]
-        pairs += [(" ".join(_repair(d, ctx.hints).split()), s) for d, s in found if _ADDR_SPEC.fullmatch(s)]
+            found = [(_decode_words(display, ctx.hints), spec) for display, spec in email.utils.getaddresses([raw])]
+        pairs += [(_one_line(_repair(d, ctx.hints)), s.lower()) for d, s in found if _ADDR_SPEC.fullmatch(s)]
     return pairs
 
 
 def _message_ids(raw: str | None) -> tuple[str, ...]:
     """The message ids in a Message-ID, In-Reply-To or References value, normalised."""
     tokens = re.findall(r"<([^<>]*)>", raw or "") or (raw or "").replace(",", " ").split()
-    ids = ("".join(token.split()) for token in tokens)
+    ids = ("".join(token.split()).strip("<>") for token in tokens)  # "<unterminated@x" too
     return tuple(dict.fromkeys(i for i in ids if len(i) <= 250 and re.fullmatch(r"[!-;=?-~]+@[!-;=?-~]+", i)))
 
 
 def _date(raw: str | None) -> datetime | None:
-    try:
-        value = email.utils.parsedate_to_datetime(" ".join((raw or "").split()))
-    except (TypeError, ValueError, IndexError, OverflowError):
+    value = _safe(lambda: email.utils.parsedate_to_datetime(" ".join((raw or "").split())), None)
+    if value is None:
         return None
     if value.tzinfo is None:  # "-0000": the zone is unknown, the time is UTC
         value = value.replace(tzinfo=timezone.utc)
@@ -214,44 +246,48 @@ def _date(raw: str | None) -> datetime | None:
 
 
 def _content_type(part: EmailMessage) -> str:
-    try:
-        return part.get_content_type().lower()
-    except Exception:
-        return "application/octet-stream"
+    return _safe(lambda: part.get_content_type().lower(), "application/octet-stream")
+
+
+def _subparts(part: EmailMessage) -> list[EmailMessage]:
+    """The parts inside a multipart or message/* part; [] for a leaf.
+
+    Reading a leaf's payload can raise (a charset such as "idna" that cannot "replace").
+    """
+    payload = _safe(part.get_payload, None)
+    return payload if isinstance(payload, list) else []
+
+
+def _is_multipart(part: EmailMessage) -> bool:
+    """A multipart with parts; one whose boundary never showed up keeps its body as a string."""
+    return _content_type(part).startswith("multipart/") and bool(_subparts(part))
 
 
 def _payload_bytes(part: EmailMessage) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
+    data = _safe(lambda: part.get_payload(decode=True), None)
     return data if isinstance(data, bytes) else b""
 
 
 def _charset(part: EmailMessage) -> str | None:
-    try:
-        return part.get_content_charset()
-    except Exception:
-        return None
+    return _safe(part.get_content_charset, None)
 
 
 def _charsets(message: EmailMessage) -> tuple[str, ...]:
-    """Every charset the message declares, body parts first: candidates for 8-bit headers."""
-    try:
-        labels = [part.get_param("charset") for part in message.walk()]
-    except Exception:
-        return ()
-    return tuple(dict.fromkeys(label.strip().lower() for label in labels if isinstance(label, str) and label.strip()))
-
-
-def _normalise_text(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")
+    """Every charset the message declares."""
+    labels = _safe(lambda: [part.get_param("charset") for part in message.walk()], [])
+    cleaned = (label.strip().lower() for label in labels if isinstance(label, str))
+    return tuple(dict.fromkeys(label for label in cleaned if label))
 
 
 def _part_text(part: EmailMessage, ctx: _Context) -> str:
-    text, note = decode_bytes(_payload_bytes(part), _charset(part))
+    text, note = decode_bytes(_payload_bytes(part), _charset(part), ctx.hints)
     ctx.notes += [note] if note else []
-    return _normalise_text(text)
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    """\\n line ends, no NUL (PostgreSQL refuses it), no byte order mark."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")
 
 
 def _body_parts(message: EmailMessage, subtype: str) -> list[EmailMessage]:
@@ -260,42 +296,26 @@ def _body_parts(message: EmailMessage, subtype: str) -> list[EmailMessage]:
     A text interrupted by an inline image is sent as text, image, text in one
     multipart/mixed; mail clients show the texts as one body, and so do we.
     """
-    try:
-        body = message.get_body(preferencelist=(subtype,))
-    except Exception:
-        body = None
+    body = _safe(lambda: message.get_body(preferencelist=(subtype,)), None)
     if body is None:
         return []
-    parent = next((part for part in _multiparts(message) if any(body is child for child in part.get_payload())), None)
-    if parent is None or _content_type(parent) != "multipart/mixed":
+    parents = _safe(lambda: [part for part in _multiparts(message) if any(body is c for c in _subparts(part))], [])
+    if not parents or _content_type(parents[0]) != "multipart/mixed":
         return [body]
-    return [part for part in parent.get_payload() if part is body or _is_inline_text(part, _content_type(body))]
+    ctype = _content_type(body)
+    return [part for part in _subparts(parents[0]) if part is body or _is_inline_text(part, ctype)]
 
 
 def _multiparts(part: EmailMessage) -> Iterator[EmailMessage]:
-    if _content_type(part).startswith("multipart/") and isinstance(part.get_payload(), list):
+    if _is_multipart(part):
         yield part
-        for child in part.get_payload():
+        for child in _subparts(part):
             yield from _multiparts(child)
 
 
 def _is_inline_text(part: EmailMessage, ctype: str) -> bool:
-    try:
-        return _content_type(part) == ctype and not part.get_filename() and part.get_content_disposition() != "attachment"
-    except Exception:
-        return False
-
-
-def _bodies_text(parts: list[EmailMessage], ctx: _Context) -> str:
-    return "\n\n".join(_part_text(part, ctx).strip("\n") for part in parts)
-
-
-def _broken_multipart_text(message: EmailMessage, ctx: _Context) -> str:
-    """A multipart whose boundary never shows up keeps its body as one string: show that."""
-    if not _content_type(message).startswith("multipart/") or isinstance(message.get_payload(), list):
-        return ""
-    ctx.notes.append("multipart-without-parts")
-    return _part_text(message, ctx)
+    unnamed = _safe(lambda: not part.get_filename() and part.get_content_disposition() != "attachment", False)
+    return _content_type(part) == ctype and unnamed
 
 
 # ---------------------------------------------------------------- attachments
@@ -303,28 +323,23 @@ def _broken_multipart_text(message: EmailMessage, ctx: _Context) -> str:
 _TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 
 
-def _attachment_parts(container: EmailMessage, bodies: list[EmailMessage]) -> Iterator[EmailMessage]:
-    """Every leaf below `container` that is not a body part.
+def _attachment_parts(
+    part: EmailMessage, bodies: list[EmailMessage], alternative: bool = False
+) -> Iterator[EmailMessage]:
+    """Every leaf below `part` that is neither a body part nor an alternative rendering of one.
 
-    `iter_attachments()` only looks at immediate children and skips body candidates (a
-    nested alternative or related part, the first text/plain), so recurse into every
-    multipart child and keep a skipped leaf unless it is a body or an alternative rendering
-    of one: nothing that was sent gets lost.
+    This is the rule of `iter_attachments()` applied to the whole tree: that method only
+    looks at a part's immediate children, so it misses an inline image inside a related
+    part inside an alternative, or a second text part of a nested mixed one.
     """
-    if _content_type(container).startswith("multipart/"):
-        if not isinstance(container.get_payload(), list):
-            return  # no parts found: its text is the body (see _broken_multipart_text)
-        attached = [id(part) for part in container.iter_attachments()]
-        alternative = _content_type(container) == "multipart/alternative"
-        for part in container.iter_parts():
-            ctype = _content_type(part)
-            rendering = alternative and ctype in ("text/plain", "text/html")
-            if ctype.startswith("multipart/"):
-                yield from _attachment_parts(part, bodies)
-            elif not any(part is body for body in bodies) and (id(part) in attached or not rendering):
-                yield part
-    elif not any(container is body for body in bodies):
-        yield container
+    if _is_multipart(part):
+        subtype = _content_type(part)
+        for child in _subparts(part):
+            yield from _attachment_parts(child, bodies, subtype == "multipart/alternative")
+    elif not _content_type(part).startswith("multipart/"):  # with no parts its text is the body
+        rendering = alternative and _content_type(part) in ("text/plain", "text/html")
+        if not rendering and not any(part is body for body in bodies):
+            yield part
 
 
 def _serialise(part: EmailMessage, linesep: str) -> bytes:
@@ -340,32 +355,33 @@ def _serialise(part: EmailMessage, linesep: str) -> bytes:
 
 
 def _attachment_data(part: EmailMessage, ctype: str, linesep: str) -> bytes:
-    payload = part.get_payload()
-    if ctype == "message/rfc822" and isinstance(payload, list) and payload:
-        return _serialise(payload[0], linesep)
-    if isinstance(payload, list):  # message/delivery-status and friends: the body
+    inner = _subparts(part)
+    if ctype == "message/rfc822" and inner:
+        return _serialise(inner[0], linesep)
+    if inner:  # message/delivery-status and friends: the body
         return re.split(rb"\r?\n\r?\n", _serialise(part, linesep), maxsplit=1)[-1]
     return _payload_bytes(part)
 
 
 def _filename(part: EmailMessage, ctype: str, index: int, ctx: _Context) -> str:
-    payload = part.get_payload()
-    if ctype == "message/rfc822":
-        inner = payload[0] if isinstance(payload, list) and payload else None
-        subject = _text_header(inner, "Subject", _Context(ctx.hints)) if inner is not None else ""
-        name = f"{subject}.eml" if subject else ""
+    inner = _subparts(part)
+    if ctype == "message/rfc822" and inner:
+        subject = _text_header(inner[0], "Subject", _Context(ctx.hints))
+        name = re.sub(r"[/\\]", " ", subject) + ".eml" if subject else ""
     else:
-        try:
-            name = part.get_filename() or ""
-        except Exception:
-            name = "\ufffd"
+        name = _safe(lambda: part.get_filename() or "", "\ufffd")
         if "\ufffd" in name:  # policy.default replaced 8-bit bytes: go back to them
             name = _raw_param(part, "Content-Disposition", "filename") or _raw_param(part, "Content-Type", "name")
-        name = decode_words(name, ctx.hints) if "=?" in name else _repair(name, ctx.hints)
-    name = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", re.split(r"[/\\]", name)[-1]).split())[:255]
-    text_like = ctype.startswith(("text/", "message/"))
-    extension = mimetypes.guess_extension(ctype, strict=False) or (".txt" if text_like else ".bin")
+        name = _decode_words(name, ctx.hints) if "=?" in name else _repair(name, ctx.hints)
+    name = _base_name(name)
+    extension = mimetypes.guess_extension(ctype, strict=False)
+    extension = extension or (".txt" if ctype.startswith(("text/", "message/")) else ".bin")
     return name or f"attachment-{index}{extension}"
+
+
+def _base_name(name: str) -> str:
+    """The last path component, on one line: some clients send "C:\\Users\\...\\file.pdf"."""
+    return _one_line(re.split(r"[/\\]", name)[-1])
 
 
 def _raw_param(part: EmailMessage, header: str, param: str) -> str:
@@ -378,10 +394,7 @@ def _raw_param(part: EmailMessage, header: str, param: str) -> str:
 def _attachment(part: EmailMessage, index: int, ctx: _Context) -> ParsedAttachment:
     ctype = _content_type(part)
     content_id = "".join((_raw_header(part, "Content-ID") or "").split()).strip("<>") or None
-    try:
-        disposition = part.get_content_disposition()
-    except Exception:
-        disposition = None
+    disposition = _safe(part.get_content_disposition, None)
     return ParsedAttachment(
         filename=_filename(part, ctype, index, ctx),
         content_type=ctype,
@@ -392,15 +405,15 @@ def _attachment(part: EmailMessage, index: int, ctx: _Context) -> ParsedAttachme
 
 
 def _unpack_tnef(winmail: ParsedAttachment, ctx: _Context) -> tuple[list[ParsedAttachment], str]:
-    """The files in a winmail.dat and its text body; the .dat itself if it cannot be read."""
+    """The files in a winmail.dat and its text body; the .dat itself if it holds no file."""
     try:
         tnef = TNEF(winmail.data)
         files = []
         for number, item in enumerate(tnef.attachments, start=1):
-            name = _tnef_text(item.long_filename()).strip("\x00 ") or f"attachment-{number}.bin"
+            name = _base_name(_tnef_text(item.long_filename())) or f"attachment-{number}.bin"
             ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
             files.append(ParsedAttachment(name, ctype, bytes(item.data), None, False))
-        body = _normalise_text(_tnef_text(tnef.body or b"")).strip("\x00")
+        body = _normalise(_tnef_text(tnef.body or b""))
     except Exception:
         ctx.notes.append("tnef-unreadable")
         return [winmail], ""
@@ -408,10 +421,12 @@ def _unpack_tnef(winmail: ParsedAttachment, ctx: _Context) -> tuple[list[ParsedA
 
 
 def _tnef_text(value: str | bytes) -> str:
-    return value if isinstance(value, str) else decode_bytes(value, "cp1252")[0]
+    return _clean(value) if isinstance(value, str) else decode_bytes(value, "cp1252")[0]
 
 
-def _attachments(message: EmailMessage, bodies: list[EmailMessage], ctx: _Context) -> tuple[list[ParsedAttachment], str]:
+def _attachments(
+    message: EmailMessage, bodies: list[EmailMessage], ctx: _Context
+) -> tuple[list[ParsedAttachment], str]:
     """The attachments, winmail.dat unpacked, and the text body found in a winmail.dat."""
     attachments: list[ParsedAttachment] = []
     tnef_body = ""
@@ -437,8 +452,8 @@ _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
 def is_probably_mail(raw: bytes) -> bool:
     """True if `raw` starts like a message: header fields, maybe after an mbox "From " line.
 
-    PNGs, zips, Outlook .msg files and plain text say no; broken MIME still says yes. One
-    stray line before the first field is allowed, as `_repair_header_block` drops it.
+    PNGs, zips, Outlook .msg files and prose say no; broken MIME still says yes. One stray
+    line before the first field is allowed, as `_repair_header_block` drops it.
     """
     head = re.split(rb"\r?\n\r?\n", raw.lstrip(b" \t\r\n")[:65536], maxsplit=1)[0]
     lines = head.split(b"\n")
@@ -458,15 +473,17 @@ def _repair_header_block(raw: bytes, ctx: _Context) -> bytes:
     head = raw[: end.start()] if end else raw
     lines = head.split(b"\n")
     fields = [index for index, line in enumerate(lines) if _FIELD.match(line)]
+    if not fields:
+        return raw
     repaired: list[bytes] = []
     for index, line in enumerate(lines):
         stray = not (_FIELD.match(line) or line[:1] in (b" ", b"\t") or (index == 0 and line.startswith(b"From ")))
-        if stray and fields and index < fields[-1]:
+        if stray and index < fields[-1]:
             if index < fields[0]:
                 continue
             line = b" " + line
         repaired.append(line)
-    if len(repaired) == len(lines) and repaired == lines:
+    if repaired == lines:
         return raw
     ctx.notes.append("header-block-repaired")
     return b"\n".join(repaired) + raw[len(head) :]
@@ -475,18 +492,14 @@ def _repair_header_block(raw: bytes, ctx: _Context) -> bytes:
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse `raw` into a ParsedMail. Never raises, whatever the bytes."""
     ctx = _Context(linesep="\r\n" if b"\r\n" in raw[:4096] else "\n")
-    try:
-        message = email.message_from_bytes(_repair_header_block(raw, ctx), policy=email.policy.default)
-    except Exception as error:
-        ctx.notes.append(f"unparseable:{type(error).__name__}")
-        message = EmailMessage()
-    plain, html = _body_parts(message, "plain"), _body_parts(message, "html")
+    message = _parse_tree(_repair_header_block(raw, ctx), ctx)
     ctx.hints = _charsets(message)
-    text = _bodies_text(plain, ctx)
+    plain, html = _body_parts(message, "plain"), _body_parts(message, "html")
+    text = "\n\n".join(_part_text(part, ctx).strip("\n") for part in plain)
     html_source = "".join(_part_text(part, ctx) for part in html) if html else None
     attachments, tnef_body = _attachments(message, plain + html, ctx)
     if not text.strip():
-        text = html_to_text(html_source) if html_source else tnef_body or _broken_multipart_text(message, ctx)
+        text = html_to_text(html_source) if html_source else tnef_body or _unsplit_body(message, ctx)
     sender = _addresses(message, "From", ctx)[:1]
     return ParsedMail(
         message=message,
@@ -508,11 +521,34 @@ def parse_message(raw: bytes) -> ParsedMail:
     )
 
 
+def _parse_tree(raw: bytes, ctx: _Context) -> EmailMessage:
+    """`policy.default`; else compat32, whose headers stay plain strings; else the headers.
+
+    The parser itself can raise: a parameter in UTF-7 that decodes to half a surrogate pair
+    (UnicodeEncodeError), MIME nested about a thousand deep (RecursionError).
+    """
+    parsers: list[Callable[[], EmailMessage]] = [
+        lambda: email.message_from_bytes(raw, policy=email.policy.default),
+        lambda: email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.compat32),
+        lambda: BytesHeaderParser(EmailMessage, policy=email.policy.default).parsebytes(raw),
+    ]
+    for parse in parsers:
+        try:
+            return parse()
+        except Exception as error:
+            ctx.notes.append(f"parser-failed:{type(error).__name__}")
+    return EmailMessage()
+
+
+def _unsplit_body(message: EmailMessage, ctx: _Context) -> str:
+    """A multipart whose boundary never shows up keeps its whole body as one string: show it."""
+    if not _content_type(message).startswith("multipart/") or _is_multipart(message):
+        return ""
+    ctx.notes.append("multipart-without-parts")
+    return _part_text(message, ctx)
+
+
 def _defects(message: EmailMessage, notes: list[str]) -> tuple[str, ...]:
-    names: list[str] = []
-    try:
-        for part in message.walk():
-            names += [type(defect).__name__ for defect in part.defects]
-    except Exception as error:
-        names.append(f"walk-failed:{type(error).__name__}")
+    found = _safe(lambda: [defect for part in message.walk() for defect in part.defects], None)
+    names = [type(defect).__name__ for defect in found] if found is not None else ["walk-failed"]
     return tuple(dict.fromkeys(names + notes))
