@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers.policy import require_services, unavailable
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("POSTDESK_CORPUS", ROOT.parent / "shared" / "corpus"))
 
@@ -18,9 +20,20 @@ NOT_MESSAGES = {"README", "COPYING", "LICENSE"}
 
 
 def require_corpus() -> Path:
+    """Skip without the corpus on a laptop; in CI (POSTDESK_REQUIRE_SERVICES=1) fail instead."""
     if not CORPUS.is_dir():
-        pytest.skip(f"the shared mail corpus is not at {CORPUS} (set POSTDESK_CORPUS)")
+        unavailable(f"the shared mail corpus is not at {CORPUS} (set POSTDESK_CORPUS)")
     return CORPUS
+
+
+def require_corpus_for_module() -> None:
+    """The module-level form of require_corpus, for test modules that read the corpus at import."""
+    if CORPUS.is_dir():
+        return
+    reason = f"the shared mail corpus is not at {CORPUS} (set POSTDESK_CORPUS)"
+    if require_services():
+        pytest.fail(f"{reason} (POSTDESK_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 def message_files(folder: str | None = None) -> list[Path]:

@@ -58,7 +58,6 @@ from __future__ import annotations
 import email
 import json
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
@@ -70,9 +69,9 @@ import pytest
 
 from mailgateway.classify import ClassifyContext, MailKind, Verdict, classify
 
-CORPUS = Path(os.environ.get("POSTDESK_CORPUS") or Path(__file__).resolve().parents[1].parent / "shared" / "corpus")
-if not (CORPUS / "INDEX.md").is_file():
-    pytest.skip(f"mail corpus not found at {CORPUS} (set POSTDESK_CORPUS)", allow_module_level=True)
+from tests.corpus import CORPUS, require_corpus_for_module
+
+require_corpus_for_module()
 
 CONTEXT = ClassifyContext(
     mail_domain="helpdesk.example.com",

@@ -7,14 +7,12 @@ import threading
 from datetime import timedelta
 from email import policy
 
-import pytest
 from sqlalchemy import select, update
 
 from core.config import Settings, load_settings
 from core.db import unit_of_work
 from core.models import OutboxMessage, OutboxStatus, Outcome, Ticket, utcnow
 from core.runtime import Runtime
-from core.tickets import get_ticket
 from mailgateway.intake import Gateway
 from postdesk.worker.delivery import deliver_due
 from postdesk.worker.transports import MailSink, SmtpRelay

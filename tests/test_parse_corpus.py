@@ -28,10 +28,9 @@ import yaml
 from mailgateway.html import html_to_text
 from mailgateway.parse import ParsedMail, is_probably_mail, parse_message
 from mailgateway.replies import strip_reply
-from tests.corpus import CORPUS, message_files
+from tests.corpus import CORPUS, message_files, require_corpus_for_module
 
-if not CORPUS.is_dir():
-    pytest.skip(f"mail corpus not found at {CORPUS} (set POSTDESK_CORPUS)", allow_module_level=True)
+require_corpus_for_module()
 
 
 # ---------------------------------------------------------------- (a) every message parses

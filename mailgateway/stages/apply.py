@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.errors import InvalidInput
 from core.models import LinkKind, MessageKind, Outcome, Source, Ticket, User
 from core.notify import acknowledge_new_ticket
-from core.tickets import MessageBody, add_message, add_watcher, link, open_ticket
+from core.tickets import MessageBody, add_message, link, open_ticket
 from core.users import mail_user
 from mailgateway.classify import MailKind
 from mailgateway.context import Finish
