@@ -1,0 +1,1 @@
+"""Service levels: business calendars (`calendar`), and the clocks that run on them."""
