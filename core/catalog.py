@@ -1,14 +1,15 @@
-"""Catalog services: the group -> category -> subcategory tree."""
+"""Catalog services: the group -> category -> subcategory tree, and the admin's edits to it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.errors import AlreadyExists, InvalidInput, NotFound
-from core.models import Category, Group, Subcategory
+from core.models import Category, Group, RecipientRoute, Subcategory, Ticket, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +90,88 @@ def add_path(session: Session, path: str) -> CatalogEntry:
     session.add(subcategory)
     session.flush()
     return CatalogEntry(parent.group, parent.category, subcategory)
+
+
+CatalogItem = Group | Category | Subcategory
+NAME_MAX = 120
+
+
+def clean_name(name: str) -> str:
+    """A catalog name as stored: trimmed, not empty, no `/` (it separates the parts of a path)."""
+    cleaned = " ".join(name.split())
+    if not cleaned or "/" in cleaned or len(cleaned) > NAME_MAX:
+        raise InvalidInput(f"a catalog name must be 1 to {NAME_MAX} characters without '/'; got {name!r}")
+    return cleaned
+
+
+def _namesakes(session: Session, item: CatalogItem) -> list[int]:
+    """The ids of the entries under `item`'s parent with `item`'s name (unique among siblings)."""
+    if isinstance(item, Group):
+        query = select(Group.id).where(Group.name == item.name)
+    elif isinstance(item, Category):
+        query = select(Category.id).where(Category.group_id == item.group_id, Category.name == item.name)
+    else:
+        query = select(Subcategory.id).where(Subcategory.category_id == item.category_id, Subcategory.name == item.name)
+    with session.no_autoflush:
+        return list(session.scalars(query))
+
+
+def add_under(session: Session, parent: Group | Category | None, name: str) -> CatalogEntry:
+    """A new group (no parent), category (under a group) or subcategory (under a category)."""
+    parents = [] if parent is None else [parent.name] if isinstance(parent, Group) else [parent.group.name, parent.name]
+    return add_path(session, "/".join([*parents, clean_name(name)]))
+
+
+def rename(session: Session, item: CatalogItem, name: str) -> None:
+    """Rename in place: tickets keep pointing at the same row, so their paths follow."""
+    old, item.name = item.name, clean_name(name)
+    if any(other != item.id for other in _namesakes(session, item)):
+        item.name = old
+        raise AlreadyExists(f"{name!r} exists already at that level")
+
+
+def _ticket_column(kind: type[CatalogItem]) -> InstrumentedAttribute[int | None]:
+    if kind is Group:
+        return Ticket.group_id
+    return Ticket.category_id if kind is Category else Ticket.subcategory_id
+
+
+def ticket_counts(session: Session, kind: type[CatalogItem], ids: Collection[int]) -> dict[int, int]:
+    """Tickets filed under each of these entries, in one query (entries without any are left out)."""
+    column = _ticket_column(kind)
+    rows = session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
+    return {item_id: count for item_id, count in rows if item_id is not None}
+
+
+def tickets_using(session: Session, item: CatalogItem) -> int:
+    """How many tickets are filed under `item` (a ticket under a category is under its group too)."""
+    return ticket_counts(session, type(item), [item.id]).get(item.id, 0)
+
+
+def routes_using(session: Session, item: CatalogItem) -> int:
+    """How many recipient-address routes lead to `item`."""
+    if isinstance(item, Subcategory):
+        return 0
+    column = RecipientRoute.group_id if isinstance(item, Group) else RecipientRoute.category_id
+    return session.scalar(select(func.count()).select_from(RecipientRoute).where(column == item.id)) or 0
+
+
+def delete_unused(session: Session, item: CatalogItem) -> None:
+    """Delete an entry nothing refers to. One that tickets or routes use is only deactivated:
+    deleting it would rewrite the history of those tickets (or silently drop the routes)."""
+    tickets, routes = tickets_using(session, item), routes_using(session, item)
+    if tickets or routes:
+        raise InvalidInput(
+            f"{item.name!r} is used by {tickets} ticket(s) and {routes} address route(s); deactivate it instead"
+        )
+    session.delete(item)
+    session.flush()
+
+
+def set_members(session: Session, group: Group, members: list[User]) -> None:
+    """The staff who work the group's tickets (and hear of new ones when it notifies)."""
+    outsiders = [user.email for user in members if not user.is_staff]
+    if outsiders:
+        raise InvalidInput(f"only staff can be group members, not {', '.join(outsiders)}")
+    group.members = members
+    session.flush()

@@ -47,6 +47,11 @@ class Settings:
         return self.data_dir / "blobs"
 
     @property
+    def mail_sink_dir(self) -> Path:
+        """Where mail goes as .eml files when no SMTP relay is configured (the local mail sink)."""
+        return self.data_dir / "mail-sink"
+
+    @property
     def instance_id(self) -> str:
         """Names this installation in our loop header: derived, so it never needs configuring."""
         return self.mail_domain

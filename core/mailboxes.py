@@ -84,6 +84,46 @@ def _required(label: str, value: str, limit: int) -> str:
     return cleaned
 
 
+def _validated(
+    session: Session,
+    *,
+    name: str,
+    host: str,
+    port: int,
+    security: MailboxSecurity,
+    username: str,
+    password: str,
+    folder: str,
+    move_to: str | None,
+    mailbox_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values for a new or edited mailbox, or InvalidInput/AlreadyExists naming the field."""
+    name = _required("name", name, 120)
+    if not 1 <= port <= 65535:
+        raise InvalidInput(f"port {port} is not between 1 and 65535")
+    if not password:
+        raise InvalidInput("the mailbox password must not be empty")
+    if len(password) > 500:
+        raise InvalidInput("the mailbox password is longer than 500 characters")
+    folder = _required("folder", folder, 255)
+    target = _required("move-to folder", move_to, 255) if move_to is not None else None
+    if target == folder:
+        raise InvalidInput(f"the move-to folder {target!r} is the folder being polled")
+    clash = session.scalar(select(Mailbox.id).where(Mailbox.name == name))
+    if clash is not None and clash != mailbox_id:
+        raise AlreadyExists(f"a mailbox {name!r} already exists")
+    return {
+        "name": name,
+        "host": _required("host", host, 255),
+        "port": port,
+        "security": security,
+        "username": _required("user", username, 320),
+        "password": password,
+        "folder": folder,
+        "move_to": target,
+    }
+
+
 def add_mailbox(
     session: Session,
     name: str,
@@ -97,35 +137,43 @@ def add_mailbox(
     move_to: str | None = None,
 ) -> Mailbox:
     """Register an IMAP mailbox to poll; the gateway picks it up on its next look at the list."""
-    name = _required("name", name, 120)
-    if not 1 <= port <= 65535:
-        raise InvalidInput(f"port {port} is not between 1 and 65535")
-    if not password:
-        raise InvalidInput("the mailbox password must not be empty")
-    if len(password) > 500:
-        raise InvalidInput("the mailbox password is longer than 500 characters")
-    folder = _required("folder", folder, 255)
-    target = _required("move-to folder", move_to, 255) if move_to is not None else None
-    if target == folder:
-        raise InvalidInput(f"--move-to {target!r} is the folder being polled")
-    if session.scalar(select(Mailbox.id).where(Mailbox.name == name)) is not None:
-        raise AlreadyExists(f"a mailbox {name!r} already exists")
-    mailbox = Mailbox(
-        name=name,
-        host=_required("host", host, 255),
-        port=port,
-        security=security,
-        username=_required("user", username, 320),
-        password=password,
-        folder=folder,
-        move_to=target,
-        enabled=True,
-        last_uid=0,
-        last_error="",
+    values = _validated(
+        session, name=name, host=host, port=port, security=security, username=username,
+        password=password, folder=folder, move_to=move_to,
     )
+    mailbox = Mailbox(**values, enabled=True, last_uid=0, last_error="")
     session.add(mailbox)
     session.flush()
     return mailbox
+
+
+def update_mailbox(
+    session: Session,
+    mailbox: Mailbox,
+    *,
+    name: str,
+    host: str,
+    port: int,
+    security: MailboxSecurity,
+    username: str,
+    password: str | None,
+    folder: str,
+    move_to: str | None,
+) -> None:
+    """An admin's edit; an empty `password` keeps the stored one. Pointing the mailbox at
+    another server, account or folder forgets the position: UIDs from the old folder mean
+    nothing in the new one. Mail offered again is deduped, never doubled."""
+    values = _validated(
+        session, name=name, host=host, port=port, security=security, username=username,
+        password=password or mailbox.password, folder=folder, move_to=move_to, mailbox_id=mailbox.id,
+    )
+    moved = (values["host"], values["username"], values["folder"]) != (mailbox.host, mailbox.username, mailbox.folder)
+    for column, value in values.items():
+        setattr(mailbox, column, value)
+    if moved:
+        mailbox.uidvalidity = None
+        mailbox.last_uid = 0
+    session.flush()
 
 
 def list_mailboxes(session: Session) -> list[Mailbox]:

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 
 from core.models import Base
+from core.ticket_queries import include_object
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -38,5 +39,7 @@ def new_revision(engine: Engine, message: str) -> None:
 def schema_drift(engine: Engine) -> list[Any]:
     """What the migrated database and the models disagree on; empty means no drift."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         return list(compare_metadata(context, Base.metadata))

@@ -78,8 +78,13 @@ def resend(session: Session, outbox_id: int) -> OutboxMessage:
     return row
 
 
-def list_outbox(session: Session, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxMessage]:
+def list_outbox(
+    session: Session, status: OutboxStatus | None = None, limit: int = 100, before: int | None = None
+) -> list[OutboxMessage]:
+    """Newest first; `before` (an id) gives the next page, by key rather than offset."""
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
+    if before is not None:
+        query = query.where(OutboxMessage.id < before)
     return list(session.scalars(query))

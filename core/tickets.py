@@ -137,6 +137,8 @@ def _new_message(
     message_id: str | None,
     inbound_id: int | None,
 ) -> Message:
+    """Write the message row. Stamping the ticket's `updated_at` is the caller's: a new
+    ticket's is the time of its INSERT, so its first message costs no UPDATE of the ticket."""
     message = Message(
         ticket=ticket,
         kind=kind,
@@ -159,7 +161,6 @@ def _new_message(
         ],
     )
     session.add(message)
-    ticket.updated_at = utcnow()
     session.flush()
     return message
 
@@ -179,6 +180,7 @@ def add_message(
     auto-reply passes reopens=False); a staff member's first public reply stamps first_response_at."""
     if ticket.status is Status.CLOSED and kind is not MessageKind.NOTE:
         raise InvalidInput(f"ticket {ticket.reference} is closed; open a follow-up instead")
+    ticket.updated_at = utcnow()
     message = _new_message(session, ticket, author, kind, body, message_id, inbound_id)
     record_event(session, ticket, author, "message", None, kind.value, message=message)
     if author is not None and author.is_staff and kind.is_public and ticket.first_response_at is None:

@@ -79,3 +79,29 @@ def mail_user(session: Session, email: str, name: str = "") -> User:
     elif not user.name and name.strip():
         user.name = name.strip()[:200]
     return user
+
+
+def _is_last_admin(session: Session, user: User) -> bool:
+    if user.role is not Role.ADMIN or not user.active:
+        return False
+    others = select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id).limit(1)
+    return session.scalar(others) is None
+
+
+def update_user(
+    session: Session, user: User, *, name: str, role: Role, department: str, active: bool, undeliverable: bool
+) -> None:
+    """An admin's edit of a user. The last active admin can be neither demoted nor deactivated:
+    nobody would be left to undo it. Deactivating ends the user's sessions (webadmin.auth); a
+    client is in no group; clearing `undeliverable` lets mail go to the address again (after a
+    hard bounce was fixed)."""
+    if (role is not Role.ADMIN or not active) and _is_last_admin(session, user):
+        raise InvalidInput(f"{user.email} is the only active admin; make someone else an admin first")
+    user.name = name.strip()[:200]
+    user.role = role
+    user.department = department.strip()[:200]
+    user.active = active
+    user.undeliverable = undeliverable
+    if not role.is_staff:
+        user.groups = []
+    session.flush()

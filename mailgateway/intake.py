@@ -9,6 +9,9 @@ quarantined with its raw bytes, so it can be reprocessed once the bug is fixed."
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -37,12 +40,37 @@ class Gateway:
     blobs: BlobStore
     identity: GatewayIdentity
     max_message_bytes: int
+    writer: AbstractContextManager[object]  # held around each message's transaction
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Gateway:
         return cls(
-            rt.sessions, rt.blobs, GatewayIdentity.from_runtime(rt), rt.settings.max_message_bytes
+            rt.sessions,
+            rt.blobs,
+            GatewayIdentity.from_runtime(rt),
+            rt.settings.max_message_bytes,
+            _writer_lock(rt),
         )
+
+
+def _writer_lock(rt: Runtime) -> AbstractContextManager[object]:
+    """On SQLite, one writing transaction at a time per process; elsewhere no lock.
+
+    SQLite has one writer at a time (a unit of work begins IMMEDIATE). A thread that finds
+    the write lock taken polls for it with sleeps of up to 100 ms (SQLite's busy handler),
+    so the lock sits idle between a commit and the next poll, and an unlucky waiter starves
+    for seconds. The receiver's intake threads queue on this lock instead and start the
+    moment the previous transaction ends; other processes still queue on busy_timeout.
+    PostgreSQL locks rows, not the database: its transactions run side by side.
+    """
+    return threading.Lock() if rt.engine.dialect.name == "sqlite" else nullcontext()
+
+
+@contextmanager
+def _transaction(gateway: Gateway) -> Iterator[Session]:
+    """The unit of work of one message, behind the gateway's writer lock."""
+    with gateway.writer, unit_of_work(gateway.sessions) as session:
+        yield session
 
 
 def ingest(gateway: Gateway, mail: InboundMail, *, reprocess_id: int | None = None) -> IngestResult:
@@ -105,14 +133,22 @@ def _store_attachments(blobs: BlobStore, parsed: ParsedMail) -> tuple[NewAttachm
 
 
 def _inbound_row(
-    session: Session, mail: InboundMail, blob: StoredBlob, message_id: str | None, reprocess_id: int | None
+    session: Session,
+    mail: InboundMail,
+    blob: StoredBlob,
+    message_id: str | None,
+    reprocess_id: int | None,
+    rule_hits: str = "",
 ) -> InboundMessage:
-    """A new log row, or the existing one being reprocessed (its history stays in one place)."""
+    """A new log row, or the existing one being reprocessed (its history stays in one place).
+
+    The classifier's hits go in with the row, not as a change after its INSERT: that
+    change would cost a flush of its own."""
     if reprocess_id is not None:
         row = session.get(InboundMessage, reprocess_id)
         if row is None:
             raise LookupError(f"no inbound message #{reprocess_id}")
-        row.rule_hits = ""
+        row.rule_hits = rule_hits
         return row
     row = InboundMessage(
         source=mail.source,
@@ -125,6 +161,7 @@ def _inbound_row(
         received_at=mail.received_at,
         outcome=Outcome.QUARANTINED,
         reason="being processed",
+        rule_hits=rule_hits,
     )
     session.add(row)
     session.flush()
@@ -148,9 +185,9 @@ def _process(
     attachments: tuple[NewAttachment, ...],
     reprocess_id: int | None,
 ) -> IngestResult:
-    with unit_of_work(gateway.sessions) as session:
-        row = _inbound_row(session, mail, blob, parsed.message_id, reprocess_id)
-        row.rule_hits += "".join(f"{hit.rule}: {hit.reason}\n" for hit in verdict.hits)
+    with _transaction(gateway) as session:
+        hits = "".join(f"{hit.rule}: {hit.reason}\n" for hit in verdict.hits)
+        row = _inbound_row(session, mail, blob, parsed.message_id, reprocess_id, hits)
         intake = Intake(session, gateway.identity, mail, parsed, verdict, attachments, row)
         finish: Finish = run(intake)
         return _finish_row(row, finish.outcome, finish.reason, finish.ticket)
@@ -167,7 +204,7 @@ def _record_only(
 ) -> IngestResult:
     """Log an outcome without running the pipeline (not mail, or quarantined after a crash)."""
     try:
-        with unit_of_work(gateway.sessions) as session:
+        with _transaction(gateway) as session:
             row = _inbound_row(session, mail, blob, message_id, reprocess_id)
             return _finish_row(row, outcome, reason, None)
     except Exception as error:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.catalog import CatalogEntry
 from core.models import InboundMessage, Ticket, User
+from core.rules.engine import Evaluation
 from core.tickets import NewAttachment
 from mailgateway.classify import Verdict
 from mailgateway.context import Finish, InboundMail
@@ -32,10 +33,12 @@ class Intake:
     attachments: tuple[NewAttachment, ...]
     row: InboundMessage
     sender: User | None = None
+    sender_was_known: bool = False
     ticket: Ticket | None = None
     follow_up_of: Ticket | None = None
     staff_notes: list[str] = field(default_factory=list)
     catalog: CatalogEntry | None = None
+    routing: Evaluation | None = None
 
 
 Stage = Callable[[Intake], None]

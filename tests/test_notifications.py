@@ -158,3 +158,12 @@ def test_non_essential_mail_carries_a_signed_one_click_opt_out(runtime: Runtime,
     with pytest.raises(InvalidInput):
         read_token(runtime.settings.secret_key, token.replace("status", "assignment"))
     assert rows["staff_reply"].unsubscribe_url is None
+
+
+def test_an_override_that_fails_for_this_ticket_falls_back_to_the_shipped_file(runtime: Runtime, people: dict[str, int]) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        session.add(MailTemplate(name="new_ticket_in_group", part=TemplatePart.SUBJECT, body="{{ ticket.assignee.email }}"))
+    number = _open(runtime, people)
+    with runtime.sessions() as session:
+        subjects = {row.subject for row in session.scalars(select(OutboxMessage))}
+    assert subjects == {f"[#{number}] New in Hardware: Bildschirm flackert – ärgerlich"}

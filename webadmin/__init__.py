@@ -1,8 +1,11 @@
 """The web panel: `create_app(runtime)` builds the Flask app; nothing is built at import time.
 
-Blueprints: auth (`/login`, `/logout`), admin (`/admin/`, staff), portal (`/portal/`,
-employees). Templates live in the top-level `templates/` folder, shared with the mail
-templates and shipped inside the wheel, so an installed copy finds them too."""
+Blueprints: auth (`/login`, `/logout`), password_reset (`/forgot-password`,
+`/reset-password/<token>`), unsubscribe (`/unsubscribe/<token>`), admin (`/admin/`, staff:
+tickets), operations (staff: inbound log, outbox, mail sink), and the admins' settings
+pages: catalog, users, mailboxes, mail_templates; portal (`/portal/`, employees).
+Templates live in the top-level `templates/` folder, shared with the mail templates and
+shipped inside the wheel, so an installed copy finds them too."""
 
 from __future__ import annotations
 
@@ -20,9 +23,33 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from core import mailtemplates
 from core.db import DatabaseUnavailable, check_connection
 from core.runtime import Runtime
-from webadmin import admin, auth, db, portal, security
+from webadmin import (
+    admin,
+    auth,
+    catalog_pages,
+    db,
+    mailbox_pages,
+    operations,
+    password_reset,
+    portal,
+    security,
+    template_pages,
+    unsubscribe,
+    user_pages,
+)
 
 log = logging.getLogger(__name__)
+
+BLUEPRINTS = (
+    password_reset.bp,
+    admin.bp,
+    operations.bp,
+    catalog_pages.bp,
+    user_pages.bp,
+    mailbox_pages.bp,
+    template_pages.bp,
+    portal.bp,
+)
 
 ERROR_PAGES = frozenset({400, 403, 404, 500, 503})
 """Status codes with a page of their own under templates/errors/."""
@@ -34,13 +61,16 @@ def create_app(runtime: Runtime) -> Flask:
         SECRET_KEY=runtime.settings.secret_key,
         # Cookies are not separated by port: a name of our own avoids clashing with other local apps.
         SESSION_COOKIE_NAME="postdesk_session",
+        # Served over HTTPS (by its public URL), the cookie never travels in clear text.
+        SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),
     )
     db.init_app(app, runtime)
     security.init_app(app)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     auth.init_app(app)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(portal.bp)
+    unsubscribe.init_app(app, csrf)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_template_filter(when, "when")
     app.add_template_filter(label, "label")

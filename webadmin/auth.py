@@ -3,8 +3,9 @@
 Only active users with a password can sign in (mail-only employees have none). A failed
 attempt always says "wrong email or password", and an unknown address costs the same
 argon2 verification as a known one, so neither the words nor the timing tell which
-addresses exist. The session remembers the user's id plus a fingerprint of the password
-hash: changing a password or deactivating a user ends every session they have."""
+addresses exist. Repeated failures pause sign-in for that address or IP (webadmin.throttle).
+The session remembers the user's id plus a fingerprint of the password hash: changing a
+password or deactivating a user ends every session they have."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from wtforms.validators import InputRequired, Length
 from core.models import User
 from core.passwords import hash_password, needs_rehash, verify_password
 from core.users import find_user
+from webadmin import throttle
 from webadmin.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -135,11 +137,17 @@ def login() -> ResponseReturnValue:
         form.next.data = request.args.get("next", "")
     error = None
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        lock = throttle.current_lockout(email)
+        if lock is not None:
+            return throttle.refuse(form, lock)
+        user = authenticate(get_session(), email, form.password.data or "")
         if user is not None:
+            throttle.succeeded(email)
             cookie_session.clear()
             login_user(Account(user))
             return redirect(safe_next(form.next.data) or home_for(user))
+        throttle.failed(email)
         error = WRONG_CREDENTIALS
     return render_template("auth/login.html", form=form, error=error)
 

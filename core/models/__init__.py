@@ -6,14 +6,16 @@ from core.models.inbound import InboundMessage, InboundSource, IngestedKey, Outc
 from core.models.mailboxes import Mailbox, MailboxSecurity
 from core.models.messages import Attachment, Message, MessageKind
 from core.models.outbox import OutboxMessage, OutboxStatus
+from core.models.rules import RoutingRule, TicketTag
 from core.models.security import LoginFailure
 from core.models.templates import MailTemplate, TemplatePart
 from core.models.tickets import LinkKind, Priority, Source, Status, Ticket, TicketEvent, TicketLink
 from core.models.users import Role, User
+from core.models.views import SavedView
 
 __all__ = [
     "Attachment", "Base", "Category", "Group", "InboundMessage", "InboundSource", "IngestedKey",
     "LinkKind", "LoginFailure", "Mailbox", "MailboxSecurity", "MailTemplate", "Message", "MessageKind", "OutboxMessage",
-    "OutboxStatus", "Outcome", "Priority", "RecipientRoute", "Role", "Source", "Status",
-    "Subcategory", "TemplatePart", "Ticket", "TicketEvent", "TicketLink", "User", "utcnow",
+    "OutboxStatus", "Outcome", "Priority", "RecipientRoute", "Role", "RoutingRule", "SavedView", "Source", "Status",
+    "Subcategory", "TemplatePart", "Ticket", "TicketEvent", "TicketTag", "TicketLink", "User", "utcnow",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core.mailtemplates import render
@@ -15,16 +15,18 @@ from core.unsubscribe import TEMPLATE_OPT_OUTS, make_token
 
 
 def thread_references(session: Session, ticket: Ticket) -> list[str]:
-    """Every Message-ID of the conversation so far, oldest first, theirs and ours."""
-    theirs = session.execute(
-        select(Message.created_at, Message.message_id)
-        .where(Message.ticket_id == ticket.id, Message.message_id.is_not(None))
-    ).all()
-    ours = session.execute(
-        select(OutboxMessage.created_at, OutboxMessage.message_id).where(OutboxMessage.ticket_id == ticket.id)
-    ).all()
-    ordered = sorted([*theirs, *ours], key=lambda row: row[0])
-    return list(dict.fromkeys(message_id for _, message_id in ordered))
+    """Every Message-ID of the conversation so far, oldest first, theirs and ours.
+
+    One query over both tables (a round trip less per notification); at equal times
+    theirs come first."""
+    theirs = select(Message.created_at, Message.message_id, literal(0)).where(
+        Message.ticket_id == ticket.id, Message.message_id.is_not(None)
+    )
+    ours = select(OutboxMessage.created_at, OutboxMessage.message_id, literal(1)).where(
+        OutboxMessage.ticket_id == ticket.id
+    )
+    ordered = sorted(session.execute(union_all(theirs, ours)).all(), key=lambda row: (row[0], row[2]))
+    return list(dict.fromkeys(message_id for _, message_id, _ in ordered))
 
 
 def automatic_mails_last_hour(session: Session, address: str) -> int:

@@ -25,7 +25,7 @@ def dump(rules: Sequence[RuleSpec], fmt: str) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-def _rule(item: Any, position: int) -> RuleSpec:
+def rule_from_document(item: Any, position: int) -> RuleSpec:
     if not isinstance(item, dict):
         raise InvalidInput(f"rule {position}: expected a mapping")
     try:
@@ -53,7 +53,7 @@ def load(text: str) -> list[RuleSpec]:
     items = document.get("rules") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise InvalidInput("expected a list of rules (or a mapping with `rules:`)")
-    rules = [_rule(item, position) for position, item in enumerate(items, 1)]
+    rules = [rule_from_document(item, position) for position, item in enumerate(items, 1)]
     problems = [
         f"{rule.name or f'rule {position}'}: {field} {message}"
         for position, rule in enumerate(rules, 1)

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
 from core.rules.actions import ACTIONS
 from core.rules.conditions import registry
-from core.rules.spec import RuleSpec
+from core.rules.spec import ActionSpec, ConditionSpec, RuleSpec
+
+
+class _Kind(Protocol):
+    def errors(self, params: Mapping[str, Any]) -> dict[str, str]: ...
+
+
+def _item_errors(section: str, items: Sequence[ConditionSpec | ActionSpec], kinds: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for index, item in enumerate(items):
+        kind: _Kind | None = kinds.get(item.kind)
+        if kind is None:
+            errors[f"{section}.{index}.kind"] = f"unknown {section[:-1]} {item.kind!r}"
+            continue
+        for key, message in kind.errors(item.params).items():
+            errors[f"{section}.{index}.{key}"] = message
+    return errors
 
 
 def rule_errors(rule: RuleSpec) -> dict[str, str]:
@@ -15,19 +34,8 @@ def rule_errors(rule: RuleSpec) -> dict[str, str]:
         errors["conditions"] = "a rule needs at least one condition"
     if not rule.actions:
         errors["actions"] = "a rule needs at least one action"
-    conditions = registry()
-    for index, condition in enumerate(rule.conditions):
-        kind = conditions.get(condition.kind)
-        if kind is None:
-            errors[f"conditions.{index}.kind"] = f"unknown condition {condition.kind!r}"
-            continue
-        for key, message in kind.errors(condition.params).items():
-            errors[f"conditions.{index}.{key}"] = message
-    for index, action in enumerate(rule.actions):
-        action_kind = ACTIONS.get(action.kind)
-        if action_kind is None:
-            errors[f"actions.{index}.kind"] = f"unknown action {action.kind!r}"
-            continue
-        for key, message in action_kind.errors(action.params).items():
-            errors[f"actions.{index}.{key}"] = message
-    return errors
+    return {
+        **errors,
+        **_item_errors("conditions", rule.conditions, registry()),
+        **_item_errors("actions", rule.actions, ACTIONS),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.errors import InvalidInput
 from core.models import LinkKind, MessageKind, Outcome, Source, Ticket, User
 from core.notify import acknowledge_new_ticket
+from core.rules.apply import apply_routing, initial_placement
 from core.tickets import MessageBody, add_message, link, open_ticket
 from core.users import mail_user
 from mailgateway.classify import MailKind
@@ -57,6 +58,7 @@ def _comment(intake: Intake, ticket: Ticket) -> None:
 def _new_ticket(intake: Intake) -> None:
     assert intake.sender is not None
     session = intake.session
+    catalog, priority = initial_placement(session, intake.routing, intake.catalog)
     ticket = open_ticket(
         session,
         requester=intake.sender,
@@ -64,7 +66,8 @@ def _new_ticket(intake: Intake) -> None:
         body=_body(intake, reply=False),
         source=Source.EMAIL,
         message_kind=MessageKind.EMAIL_IN,
-        catalog=intake.catalog,
+        catalog=catalog,
+        priority=priority,
         watchers=_watchers(intake),
         message_id=intake.parsed.message_id,
         inbound_id=intake.row.id,
@@ -73,6 +76,8 @@ def _new_ticket(intake: Intake) -> None:
         add_message(session, ticket, author=None, kind=MessageKind.SYSTEM, body=MessageBody(text=note))
     if intake.follow_up_of is not None:
         link(session, ticket, intake.follow_up_of, LinkKind.FOLLOW_UP, actor=intake.sender)
+    if intake.routing is not None:
+        apply_routing(session, ticket, intake.routing, may_auto_reply=not intake.verdict.suppress_auto_answer)
     if not intake.verdict.suppress_auto_answer:
         acknowledge_new_ticket(session, ticket, intake.parsed.message_id)
     raise Finish(Outcome.TICKET_CREATED, f"new ticket from {intake.sender.email}", ticket.id)

@@ -50,9 +50,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from postdesk.cli import catalog, database, inbound, ingest, mailbox, outbox, processes, tickets, users
+    from postdesk.cli import catalog, database, inbound, ingest, mailbox, outbox, processes, rules, tickets, users
 
-    for module in (database, users, catalog, tickets, ingest, inbound, mailbox, outbox, processes):
+    for module in (database, users, catalog, tickets, ingest, inbound, mailbox, outbox, rules, processes):
         module.register(main)
 
 

@@ -22,7 +22,9 @@ def worker_command(rt: Runtime) -> None:
 
     configure_logging()
     check_connection(rt.engine)
-    target = f"SMTP relay {rt.settings.smtp_host}:{rt.settings.smtp_port}" if rt.settings.smtp_host else f"mail sink {rt.settings.data_dir / 'mail-sink'}"
+    settings = rt.settings
+    relay = f"SMTP relay {settings.smtp_host}:{settings.smtp_port}"
+    target = relay if settings.smtp_host else f"mail sink {settings.mail_sink_dir}"
     click.echo(f"postdesk worker delivering to {target}", err=True)
     try:
         build_scheduler(rt).start()

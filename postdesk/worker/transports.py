@@ -74,4 +74,4 @@ class MailSink:
 def transport_for(settings: Settings) -> Transport:
     if settings.smtp_host:
         return SmtpRelay(settings)
-    return MailSink(settings.data_dir / "mail-sink")
+    return MailSink(settings.mail_sink_dir)

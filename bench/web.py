@@ -1,0 +1,208 @@
+"""Staff ticket list benchmark on PostgreSQL: how fast the list, its filters, a deep keyset
+page and full-text search answer with a million tickets. A benchmark, not a test.
+
+Starts a throwaway PostgreSQL (tests.servers.postgres), migrates it to 0005, bulk-loads N
+tickets and 3N messages with `INSERT ... SELECT generate_series` (random words from a small
+vocabulary plus rare `wNNNNN` tokens, like ticket numbers and error codes), migrates to the
+newest revision (so the 0006 search and sort indexes are built once, over the loaded data),
+runs VACUUM ANALYZE, and then times requests through the Flask test client, server-side:
+the whole request (routing, session, queries, template), no network. Each scenario runs
+--requests times after a warm-up; the figures are median and p95 in milliseconds. The list
+page does not count; its counts per status come from /admin/tickets/counts, which the page
+fetches afterwards, and are timed on their own.
+
+Usage:
+    .venv/bin/python bench/web.py [--tickets 1000000] [--requests 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+
+from core.config import load_settings  # noqa: E402
+from core.db import make_engine  # noqa: E402
+from core.migrate import upgrade  # noqa: E402
+from core.runtime import Runtime  # noqa: E402
+from core.ticket_queries import Cursor  # noqa: E402
+from tests.db_fixtures import environment_for  # noqa: E402
+from tests.servers.postgres import PostgresServer  # noqa: E402
+from webadmin import create_app  # noqa: E402
+
+AGENT, PASSWORD = "bench-agent@corp.example", "bench password"
+WORDS = ("printer vpn laptop password reset screen network mail calendar access drive license toner "
+         "outlook teams keyboard monitor docking station wifi badge phone backup invoice server").split()  # fmt: skip
+RARE = 100_000
+"""`w0` .. `w99999`: each rare token is in about 6 of every 100,000 messages."""
+
+SERVER_SETTINGS = {"shared_buffers": "2GB", "maintenance_work_mem": "1GB", "work_mem": "32MB",
+                   "max_wal_size": "8GB", "effective_cache_size": "8GB", "random_page_cost": "1.1"}  # fmt: skip
+
+SEED_SQL = [
+    ("groups", "INSERT INTO groups (name, display_name, notify_new_tickets, active) "
+    "SELECT 'group' || g, 'Group ' || g, false, true FROM generate_series(1, 8) g"),
+    ("categories", "INSERT INTO categories (group_id, name, active) SELECT g.id, 'category' || c, true FROM groups g, generate_series(1, 5) c"),
+    ("users", "INSERT INTO users (email, name, role, department, active, undeliverable, notify_status_changes, notify_assignments, created_at) "
+    "SELECT 'user' || u || '@corp.example', 'User ' || u, CASE WHEN u <= 40 THEN 'agent' ELSE 'client' END, '', true, false, "
+    "true, true, now() FROM generate_series(1, 20000) u"),
+    # Tickets: created over three years in id order; the newest 5 % are open, the rest done.
+    ("tickets", """INSERT INTO tickets (id, title, requester_id, assignee_id, group_id, category_id, priority, status, source,
+                            created_at, updated_at)
+       SELECT i, initcap(w[1 + floor(random() * n)::int]) || ' ' || w[1 + floor(random() * n)::int] || ' problem w'
+                 || floor(random() * :rare)::int,
+              41 + floor(random() * 19960)::int,
+              CASE WHEN random() < 0.3 THEN NULL ELSE 1 + floor(random() * 40)::int END,
+              c.group_id, c.id,
+              (ARRAY['low','medium','medium','medium','high','urgent'])[1 + floor(random() * 6)::int],
+              CASE WHEN i > :tickets * 0.95 THEN (ARRAY['new','assigned','in_progress','waiting_on_customer'])[1 + floor(random() * 4)::int]
+                   WHEN random() < 0.1 THEN 'resolved' ELSE 'closed' END,
+              'email', t0 + (i * interval '94 seconds'), t0 + (i * interval '94 seconds') + random() * interval '5 days'
+       FROM generate_series(1, :tickets) i
+       CROSS JOIN LATERAL (SELECT id, group_id FROM categories WHERE id = 1 + (i % 40)) c,
+            (SELECT CAST(:words AS text[]) AS w, cardinality(CAST(:words AS text[])) AS n, now() - interval '3 years' AS t0) v"""),
+    ("sequence", "SELECT setval(pg_get_serial_sequence('tickets', 'id'), :tickets)"),
+    ("messages", """INSERT INTO messages (ticket_id, kind, author_id, text, full_text, created_at)
+       SELECT t.id, (ARRAY['email_in','web','note'])[k], CASE WHEN k = 1 THEN t.requester_id ELSE t.assignee_id END,
+              body, body, t.created_at + k * interval '1 hour'
+       FROM tickets t CROSS JOIN generate_series(1, 3) k
+       CROSS JOIN LATERAL (SELECT format('Hello, my %s and the %s stopped working after the %s update. Error w%s, ticket w%s. '
+                                         'I tried the %s and the %s again. Thanks', w[1 + floor(random() * n)::int],
+                                         w[1 + floor(random() * n)::int], w[1 + floor(random() * n)::int],
+                                         floor(random() * :rare)::int, floor(random() * :rare)::int,
+                                         w[1 + floor(random() * n)::int], w[1 + floor(random() * n)::int] || ' ' || t.id % 7) AS body
+                           FROM (SELECT CAST(:words AS text[]) AS w, cardinality(CAST(:words AS text[])) AS n) v) b"""),
+]
+
+
+def configure(server: PostgresServer) -> None:
+    connection = server.connect()
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for name, value in SERVER_SETTINGS.items():
+            cursor.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+    connection.close()
+    server.restart()
+
+
+def seed(engine: Engine, tickets: int) -> None:
+    """Schema to 0005, bulk data, then the newest schema (indexes built over the data)."""
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        for name, statement in SEED_SQL:
+            started = time.perf_counter()
+            connection.execute(text(statement), {"tickets": tickets, "rare": RARE, "words": list(WORDS)})
+            print(f"  {name:<12} {time.perf_counter() - started:7.1f} s", flush=True)
+    started = time.perf_counter()
+    upgrade(engine)
+    print(f"  {'migrate':<12} {time.perf_counter() - started:7.1f} s  (0006 indexes)", flush=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        started = time.perf_counter()
+        connection.execute(text("VACUUM ANALYZE"))
+        print(f"  {'vacuum':<12} {time.perf_counter() - started:7.1f} s", flush=True)
+
+
+def add_agent(engine: Engine) -> None:
+    from core.passwords import hash_password
+
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET email = :email, password_hash = :hash WHERE id = 1"),
+                           {"email": AGENT, "hash": hash_password(PASSWORD)})  # fmt: skip
+
+
+def signed_in(runtime: Runtime) -> FlaskClient:
+    app = create_app(runtime)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    response = client.post("/login", data={"csrf_token": token.group(1), "email": AGENT, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def deep_cursor(engine: Engine, tickets: int) -> str:
+    """The cursor after the ticket half-way down the list (found with OFFSET, once, here only)."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT updated_at, id FROM tickets ORDER BY updated_at DESC, id DESC OFFSET :n LIMIT 1"), {"n": tickets // 2}
+        ).one()
+    return Cursor((row.updated_at, row.id)).token()
+
+
+def measure(client: FlaskClient, urls: Callable[[int], str], requests: int) -> tuple[float, float]:
+    """Median and p95 in ms; the first three requests warm up and are not counted."""
+    timings = []
+    for index in range(-3, requests):
+        started = time.perf_counter()
+        response = client.get(urls(index))
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (urls(index), response.status_code)
+        if index >= 0:
+            timings.append(elapsed)
+    timings.sort()
+    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95 + 0.5) - 1)]
+
+
+def scenarios(engine: Engine, tickets: int) -> dict[str, Callable[[int], str]]:
+    rng = random.Random(5)
+    rare = [f"w{rng.randrange(RARE)}" for _ in range(60)]
+    cursor = deep_cursor(engine, tickets)
+    return {
+        "list, first page": lambda i: "/admin/tickets",
+        "list, filtered (open, high, one group)": lambda i: "/admin/tickets?status=open&priority=high&catalog=g:3",
+        "list, by priority (urgent first)": lambda i: "/admin/tickets?sort=priority",
+        "list, assigned to one agent, by priority": lambda i: f"/admin/tickets?assignee={2 + i % 30}&sort=priority",
+        "list, deep keyset page (half-way)": lambda i: f"/admin/tickets?after={cursor}",
+        "search, rare word": lambda i: f"/admin/tickets?q={rare[i % len(rare)]}",
+        "search, two words, open only": lambda i: f"/admin/tickets?q=toner+{rare[i % len(rare)]}&status=open",
+        "search, common word (1 in 4 messages)": lambda i: f"/admin/tickets?q={WORDS[i % len(WORDS)]}",
+        "counts per status, whole list": lambda i: "/admin/tickets/counts",
+        "counts per status, filtered as above": lambda i: "/admin/tickets/counts?status=open&priority=high&catalog=g:3",
+        "counts per status, rare word": lambda i: f"/admin/tickets/counts?q={rare[i % len(rare)]}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    server = PostgresServer()
+    try:
+        server.start()
+        configure(server)
+        server.create_database("bench")
+        engine = make_engine(server.url("bench"))
+        print(f"Seeding {args.tickets:,} tickets and {3 * args.tickets:,} messages:", flush=True)
+        started = time.perf_counter()
+        seed(engine, args.tickets)
+        add_agent(engine)
+        print(f"  {'total':<12} {time.perf_counter() - started:7.1f} s\n", flush=True)
+        with TemporaryDirectory() as data_dir:
+            runtime = Runtime(load_settings(environment_for(Path(data_dir), server.url("bench"))))
+            client = signed_in(runtime)
+            print(f"{'scenario':<44} {'median':>9} {'p95':>9}   ({args.requests} requests each)")
+            for name, urls in scenarios(engine, args.tickets).items():
+                median, p95 = measure(client, urls, args.requests)
+                print(f"{name:<44} {median:7.1f}ms {p95:7.1f}ms", flush=True)
+            runtime.engine.dispose()
+        engine.dispose()
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""What an employee sees of tickets, and may do to them, in the portal.
+
+A person sees the tickets they requested and those they watch; any other number is NotFound,
+never "forbidden", so numbers cannot be probed. They see only the public conversation: the
+search, too, looks at titles and public messages only, or a search for a word could tell
+whether an internal note contains it. The requester (not a watcher) may close a ticket
+("this is solved") and reopen a resolved one, where the status table allows; anyone who
+sees a ticket may reply, which is a mailed reply by other means (core.tickets.add_message)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    union,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from core.errors import IllegalTransition, NotFound
+from core.models import Message, MessageKind, Status, Ticket, User
+from core.models.tickets import ticket_watchers
+from core.search import fts5_query
+from core.status import TRANSITIONS
+from core.ticket_queries import Cursor, TicketPage
+from core.tickets import change_status
+
+PUBLIC_KINDS = tuple(kind for kind in MessageKind if kind.is_public)
+
+
+class Tab(StrEnum):
+    MINE = "mine"
+    WATCHING = "watching"
+
+
+def _watched_by(user: User) -> Select[int]:
+    return select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user.id)
+
+
+def tab_condition(tab: Tab, user: User) -> ColumnElement[bool]:
+    if tab is Tab.MINE:
+        return Ticket.requester_id == user.id
+    return Ticket.id.in_(_watched_by(user))
+
+
+def _visible_to(user: User) -> ColumnElement[bool]:
+    return or_(tab_condition(Tab.MINE, user), tab_condition(Tab.WATCHING, user))
+
+
+def can_see(session: Session, user: User, number: int) -> bool:
+    return session.scalar(select(Ticket.id).where(Ticket.id == number, _visible_to(user))) is not None
+
+
+def visible_ticket(session: Session, user: User, number: int) -> Ticket:
+    """The ticket if `user` requested or watches it, with its conversation loaded; else NotFound."""
+    query = (
+        select(Ticket)
+        .where(Ticket.id == number, _visible_to(user))
+        .options(
+            selectinload(Ticket.messages).selectinload(Message.attachments),
+            selectinload(Ticket.messages).selectinload(Message.author),
+        )
+    )
+    ticket = session.scalar(query)
+    if ticket is None:
+        raise NotFound(f"no ticket #{number}")
+    return ticket
+
+
+def public_messages(ticket: Ticket) -> list[Message]:
+    return [message for message in ticket.messages if message.kind.is_public]
+
+
+def _pg_matches(text: str) -> list[Select[int]]:
+    """The expressions of core.search's GIN indexes, so PostgreSQL can use them."""
+    simple = literal_column("'simple'", String)
+    query = func.websearch_to_tsquery(simple, text)
+    return [
+        select(Ticket.id).where(func.to_tsvector(simple, Ticket.title).op("@@")(query)),
+        select(Message.ticket_id).where(
+            Message.kind.in_(PUBLIC_KINDS), func.to_tsvector(simple, Message.text).op("@@")(query)
+        ),
+    ]
+
+
+def _fts5_rowids(name: str, expression: str) -> Select[int]:
+    fts = table(name, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(name).op("MATCH")(expression))
+
+
+def _fts5_matches(text: str) -> list[Select[int]]:
+    """The FTS5 tables of migration 0006, read with every word quoted (core.search.fts5_query)."""
+    expression = fts5_query(text)
+    if expression is None:
+        return []
+    return [
+        select(Ticket.id).where(Ticket.id.in_(_fts5_rowids("tickets_fts", expression))),
+        select(Message.ticket_id).where(
+            Message.kind.in_(PUBLIC_KINDS), Message.id.in_(_fts5_rowids("messages_fts", expression))
+        ),
+    ]
+
+
+def search_condition(dialect: str, text: str) -> ColumnElement[bool]:
+    """Tickets whose title or public messages match `text` (core.search's query language),
+    or whose number it is (`#12`, `12`)."""
+    matches = _pg_matches(text) if dialect == "postgresql" else _fts5_matches(text)
+    word = text.strip().removeprefix("#")
+    if word.isdigit() and len(word) <= 18:
+        matches.append(select(Ticket.id).where(Ticket.id == int(word)))
+    if not matches:
+        return false()
+    return Ticket.id.in_(union(*matches) if len(matches) > 1 else matches[0])
+
+
+def ticket_page(
+    session: Session, user: User, tab: Tab, *, text: str = "", cursor: Cursor | None = None, size: int = 25
+) -> TicketPage:
+    """One page of the tab, last updated first, keyset-paged on (updated_at, id) like the staff list."""
+    conditions = [tab_condition(tab, user)]
+    if text.strip():
+        conditions.append(search_condition(session.get_bind().dialect.name, text))
+    keys = (Ticket.updated_at, Ticket.id)
+    backwards = cursor is not None and cursor.before
+    query = select(Ticket).where(*conditions)
+    if cursor is not None:
+        typed = (bindparam(None, value, type_=key.type) for key, value in zip(keys, cursor.values, strict=True))
+        bound = tuple_(*typed)
+        query = query.where(tuple_(*keys) > bound if backwards else tuple_(*keys) < bound)
+    order = [key.asc() if backwards else key.desc() for key in keys]
+    rows = list(session.scalars(query.order_by(*order).limit(size + 1).options(selectinload(Ticket.assignee))))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    has_newer = cursor is not None and (not backwards or more)
+    has_older = bool(rows) and (backwards or more)
+    return TicketPage(
+        tickets=rows,
+        newer=Cursor((rows[0].updated_at, rows[0].id), before=True) if has_newer and rows else None,
+        older=Cursor((rows[-1].updated_at, rows[-1].id)) if has_older else None,
+    )
+
+
+def may_close(ticket: Ticket, user: User) -> bool:
+    return ticket.requester_id == user.id and Status.CLOSED in TRANSITIONS[ticket.status]
+
+
+def may_reopen(ticket: Ticket, user: User) -> bool:
+    """Only a resolved ticket: a waiting one needs an answer (a reply), a closed one is final."""
+    return ticket.requester_id == user.id and ticket.status is Status.RESOLVED
+
+
+def close(session: Session, ticket: Ticket, user: User) -> None:
+    """The requester's "this is solved"."""
+    if not may_close(ticket, user):
+        raise IllegalTransition(f"{ticket.reference} cannot be closed from here.")
+    change_status(session, ticket, Status.CLOSED, actor=user)
+
+
+def reopen(session: Session, ticket: Ticket, user: User) -> None:
+    """Back to work: to its agent if it has one, else to the queue, as a reply would."""
+    if not may_reopen(ticket, user):
+        raise IllegalTransition(f"{ticket.reference} is not resolved, so there is nothing to reopen.")
+    change_status(session, ticket, Status.IN_PROGRESS if ticket.assignee_id is not None else Status.NEW, actor=user)
