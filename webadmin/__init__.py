@@ -28,6 +28,7 @@ from webadmin import (
     auth,
     catalog_pages,
     db,
+    forms,
     mailbox_pages,
     operations,
     password_reset,
@@ -63,6 +64,8 @@ def create_app(runtime: Runtime) -> Flask:
         SESSION_COOKIE_NAME="postdesk_session",
         # Served over HTTPS (by its public URL), the cookie never travels in clear text.
         SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),
+        # The per-file limits are checked at the forms; this caps one whole request (10 files).
+        MAX_CONTENT_LENGTH=forms.MAX_FILES * forms.MAX_FILE_SIZE + forms.MIB,
     )
     db.init_app(app, runtime)
     security.init_app(app)
