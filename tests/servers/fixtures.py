@@ -6,7 +6,8 @@ A missing server skips the tests that use it, or fails them under
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -18,10 +19,19 @@ from tests.servers.policy import unavailable
 from tests.servers.postgres import PostgresServer
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+class _Startable(Protocol):
+    def start(self) -> None: ...
+
+    def cleanup(self) -> None: ...
+
+
+Server = TypeVar("Server", bound=_Startable)
+
+
+def _running(factory: Callable[[], Server]) -> Iterator[Server]:
+    """Start a throwaway server for the session; skip (or, in CI, fail) when it is missing."""
     try:
-        server = PostgresServer()
+        server = factory()
     except ServerUnavailable as exc:
         unavailable(str(exc))
     try:
@@ -29,20 +39,17 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    yield from _running(PostgresServer)
 
 
 @pytest.fixture(scope="session")
 def dovecot_server() -> Iterator[DovecotServer]:
     """A Dovecot with no users yet: each test adds its own with ``add_user``."""
-    try:
-        server = DovecotServer()
-    except ServerUnavailable as exc:
-        unavailable(str(exc))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.cleanup()
+    yield from _running(DovecotServer)
 
 
 @pytest.fixture(scope="session")
