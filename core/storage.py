@@ -23,6 +23,15 @@ class StoredBlob:
     size: int
 
 
+def _fsync_directory(path: Path) -> None:
+    """Make the rename itself durable: without it a power cut can lose a file we acknowledged."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -50,6 +59,7 @@ class BlobStore:
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(temp_name, target)
+                _fsync_directory(target.parent)
             except BaseException:
                 Path(temp_name).unlink(missing_ok=True)
                 raise
