@@ -19,7 +19,6 @@ from postdesk.worker.delivery import deliver_due
 from postdesk.worker.transports import MailSink
 from tests.mail_fixtures import build_mail, deliver
 from tests.test_web_auth import PASSWORD
-from tests.test_web_browser import live_server, page  # noqa: F401  (fixtures)
 from tests.web_helpers import ADMIN, add_people
 
 pytestmark = pytest.mark.browser

@@ -5,14 +5,10 @@ script or stylesheet included) fails the test."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
-from werkzeug.serving import make_server
 
 from core.db import unit_of_work
 from core.models import MessageKind, Role, Source
@@ -20,7 +16,6 @@ from core.runtime import Runtime
 from core.tickets import MessageBody, NewAttachment, add_message, open_ticket
 from core.users import add_user
 from tests.test_web_auth import PASSWORD
-from webadmin import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,19 +28,6 @@ MAIL_TEXT = (
     "Hello IT,\n\nthe printer on the 3rd floor shows error E-42:\n\n"
     " * paper tray 2 is empty\n * the display blinks\n\nThanks, Alice"
 )
-
-
-@pytest.fixture
-def live_server(runtime: Runtime) -> Iterator[str]:
-    app: Flask = create_app(runtime)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -67,13 +49,6 @@ def printer_ticket(runtime: Runtime) -> int:
         note = MessageBody(text="Toner supplier called; technician comes Tuesday.")
         add_message(session, ticket, author=agent, kind=MessageKind.NOTE, body=note)
         return ticket.id
-
-
-@pytest.fixture
-def page(chromium_browser: Browser) -> Iterator[Page]:
-    context = chromium_browser.new_context(viewport={"width": 1280, "height": 860})
-    yield context.new_page()
-    context.close()
 
 
 def test_agent_signs_in_and_reads_a_ticket(

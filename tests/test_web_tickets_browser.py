@@ -24,7 +24,6 @@ from postdesk.worker.delivery import deliver_due
 from postdesk.worker.transports import SmtpRelay
 from tests.relay import Relay
 from tests.test_web_auth import PASSWORD
-from tests.test_web_browser import live_server  # noqa: F401  (fixture)
 from tests.test_web_tickets import relay_settings
 
 pytestmark = pytest.mark.browser

@@ -23,7 +23,6 @@ from core.users import add_user
 from mailgateway.intake import Gateway
 from tests.mail_fixtures import SUPPORT, deliver
 from tests.test_web_auth import PASSWORD
-from tests.test_web_browser import live_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
