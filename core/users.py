@@ -70,15 +70,21 @@ def add_user(
 
 def mail_user(session: Session, email: str, name: str = "") -> User:
     """The user behind a sender address; a mail-only client is created on first contact."""
+    return sender_user(session, email, name)[0]
+
+
+def sender_user(session: Session, email: str, name: str = "") -> tuple[User, bool]:
+    """`mail_user`, and whether the address was known before (one lookup for the intake)."""
     address = normalise_email(email)
     user = find_user(session, address)
     if user is None:
         user = User(email=address, role=Role.CLIENT, name=name.strip()[:200])
         session.add(user)
         session.flush()
-    elif not user.name and name.strip():
+        return user, False
+    if not user.name and name.strip():
         user.name = name.strip()[:200]
-    return user
+    return user, True
 
 
 def _is_last_admin(session: Session, user: User) -> bool:

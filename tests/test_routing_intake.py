@@ -114,6 +114,16 @@ def test_spam_rule_rejects_with_its_name_and_opens_nothing(helpdesk: Runtime, ga
     assert result.ticket is None
 
 
+def test_first_contact_is_told_apart_from_a_known_sender(helpdesk: Runtime, gateway: Gateway) -> None:
+    with unit_of_work(helpdesk.sessions) as session:
+        save_rule(session, RuleSpec("first contact", (_when("known_sender", known=False),), (_do("add_tag", tag="first-contact"),)))
+    first = deliver(gateway, build_mail(sender="newbie@other.example", subject="hello")).ticket
+    second = deliver(gateway, build_mail(sender="newbie@other.example", subject="again")).ticket
+    with helpdesk.sessions() as session:
+        assert session.get(TicketTag, (first, "first-contact")) is not None
+        assert session.get(TicketTag, (second, "first-contact")) is None
+
+
 def test_a_decision_that_cannot_be_carried_out_becomes_a_note(helpdesk: Runtime, gateway: Gateway) -> None:
     with unit_of_work(helpdesk.sessions) as session:
         save_rule(session, RuleSpec("stale", (_when("subject", op="contains", value="stale"),),

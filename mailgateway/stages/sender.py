@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import InvalidInput
 from core.models import Outcome
-from core.users import find_user, mail_user
+from core.users import sender_user
 from mailgateway.context import Finish
 from mailgateway.pipeline import Intake
 
@@ -22,9 +22,8 @@ def identify_sender(intake: Intake) -> None:
     for address in _candidates(intake):
         if address.lower() in intake.identity.support_addresses:
             raise Finish(Outcome.LOOP_DROPPED, f"mail from our own address {address}")
-        intake.sender_was_known = find_user(intake.session, address) is not None
         try:
-            intake.sender = mail_user(intake.session, address, intake.parsed.from_name)
+            intake.sender, intake.sender_was_known = sender_user(intake.session, address, intake.parsed.from_name)
         except InvalidInput:
             continue
         return
