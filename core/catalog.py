@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from core.errors import AlreadyExists, InvalidInput, NotFound
 from core.models import Category, Group, RecipientRoute, Subcategory, Ticket, User
@@ -22,6 +22,19 @@ class CatalogEntry:
     def path(self) -> str:
         items = (self.group, self.category, self.subcategory)
         return "/".join(item.name for item in items if item is not None)
+
+
+GROUP_ORDER = (Group.position, Group.name)
+"""How every list of groups is ordered: as the admin arranged them (categories and
+subcategories follow their own `position` through the relationships' `order_by`)."""
+
+
+def catalog_tree(session: Session, *, active_only: bool) -> list[Group]:
+    """The groups in order with their categories and subcategories loaded (three queries)."""
+    query = select(Group).options(selectinload(Group.categories).selectinload(Category.subcategories))
+    if active_only:
+        query = query.where(Group.active.is_(True))
+    return list(session.scalars(query.order_by(*GROUP_ORDER)))
 
 
 def split_path(path: str) -> list[str]:
@@ -76,17 +89,21 @@ def add_path(session: Session, path: str) -> CatalogEntry:
     else:
         raise AlreadyExists(f"{'/'.join(parts)} exists already")
     if len(parts) == 1:
-        group = Group(name=parts[0], display_name=parts[0])
+        group = Group(name=parts[0], display_name=parts[0], position=_next_position(session, Group, None))
         session.add(group)
         session.flush()
         return CatalogEntry(group)
     if len(parts) == 2:
-        category = Category(group=parent.group, name=parts[1])
+        category = Category(
+            group=parent.group, name=parts[1], position=_next_position(session, Category, parent.group.id)
+        )
         session.add(category)
         session.flush()
         return CatalogEntry(parent.group, category)
     assert parent.category is not None
-    subcategory = Subcategory(category=parent.category, name=parts[2])
+    subcategory = Subcategory(
+        category=parent.category, name=parts[2], position=_next_position(session, Subcategory, parent.category.id)
+    )
     session.add(subcategory)
     session.flush()
     return CatalogEntry(parent.group, parent.category, subcategory)
@@ -114,6 +131,42 @@ def _namesakes(session: Session, item: CatalogItem) -> list[int]:
         query = select(Subcategory.id).where(Subcategory.category_id == item.category_id, Subcategory.name == item.name)
     with session.no_autoflush:
         return list(session.scalars(query))
+
+
+def _sibling_query(kind: type[CatalogItem], parent_id: int | None) -> Select[tuple[CatalogItem]]:
+    """The entries that share a parent (all groups; a group's categories; a category's subcategories)."""
+    if kind is Group:
+        return select(Group)
+    if kind is Category:
+        return select(Category).where(Category.group_id == parent_id)
+    return select(Subcategory).where(Subcategory.category_id == parent_id)
+
+
+def _parent_id(item: CatalogItem) -> int | None:
+    if isinstance(item, Group):
+        return None
+    return item.group_id if isinstance(item, Category) else item.category_id
+
+
+def _next_position(session: Session, kind: type[CatalogItem], parent_id: int | None) -> int:
+    """A new entry goes after its siblings."""
+    last = session.scalar(_sibling_query(kind, parent_id).with_only_columns(func.max(kind.position)))
+    return 0 if last is None else last + 1
+
+
+def move(session: Session, item: CatalogItem, steps: int) -> None:
+    """Move `item` `steps` places among its siblings (negative: up), stopping at either end.
+
+    The siblings are locked (on PostgreSQL) and numbered 0, 1, 2 ... afresh, so two admins
+    moving entries at once leave a clean order, never two entries at one position."""
+    query = _sibling_query(type(item), _parent_id(item)).with_for_update()
+    siblings = sorted(session.scalars(query), key=lambda entry: (entry.position, entry.name, entry.id))
+    index = siblings.index(item)
+    target = min(max(index + steps, 0), len(siblings) - 1)
+    siblings.insert(target, siblings.pop(index))
+    for position, entry in enumerate(siblings):
+        entry.position = position
+    session.flush()
 
 
 def add_under(session: Session, parent: Group | Category | None, name: str) -> CatalogEntry:

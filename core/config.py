@@ -7,6 +7,7 @@ the gateway and the worker are all built from one `Settings` value.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,19 @@ class Settings:
     autoreply_limit: int = 10
     watcher_domains: tuple[str, ...] = field(default_factory=tuple)
     base_url: str = "http://127.0.0.1:8000"
+    trusted_proxies: int = 0
+    """How many reverse proxies stand in front of the web app and set X-Forwarded-For/-Proto;
+    0 (the default) trusts no such header, so a client cannot choose its own address."""
+    imap_lease_seconds: int = 60
+    autoclose_days: int = 7
+    backup_dir_setting: Path | None = None
+    backup_keep: int = 7
+    backup_hour: int = 2
+    raw_mail_retention_days: int = 0
+    closed_ticket_retention_days: int = 0
+    api_rate_limit: str = "120 per minute"
+    api_ip_rate_limit: str = "600 per minute"
+    api_rate_limit_storage: str = "memory://"
 
     @property
     def support_address(self) -> str:
@@ -45,6 +59,11 @@ class Settings:
     def blob_dir(self) -> Path:
         """Where raw mail and attachments are stored, content-addressed."""
         return self.data_dir / "blobs"
+
+    @property
+    def backup_dir(self) -> Path:
+        """Where `postdesk backup` and the worker's daily backup write their archives."""
+        return self.backup_dir_setting or self.data_dir / "backups"
 
     @property
     def mail_sink_dir(self) -> Path:
@@ -68,6 +87,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
     return value
+
+
+def _hour(env: Mapping[str, str], name: str, default: int) -> int:
+    hour = _int(env, name, default)
+    if hour > 23:
+        raise ConfigError(f"{name}={hour} is not an hour of the day (0-23, UTC)")
+    return hour
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -104,6 +130,24 @@ def _base_url(env: Mapping[str, str]) -> str:
     if not url.startswith(("http://", "https://")) or " " in url:
         raise ConfigError(f"POSTDESK_BASE_URL={url!r} is not an http(s) URL")
     return url
+
+
+RATE_LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate like `120 per minute` or `10/second`; several separated by `;`."""
+    raw = env.get(name) or default
+    if not all(RATE_LIMIT.match(part) for part in raw.split(";")):
+        raise ConfigError(f"{name}={raw!r} is not a rate like '120 per minute' (several separated by ';')")
+    return raw
+
+
+def _storage_uri(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    if "://" not in raw:
+        raise ConfigError(f"{name}={raw!r} is not a storage URI like memory:// or redis://HOST:6379")
+    return raw
 
 
 def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
@@ -172,4 +216,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         autoreply_limit=_int(env, "POSTDESK_AUTOREPLY_LIMIT", 10),
         watcher_domains=_domains(env, "POSTDESK_WATCHER_DOMAINS"),
         base_url=_base_url(env),
+        trusted_proxies=_int(env, "POSTDESK_TRUSTED_PROXIES", 0),
+        imap_lease_seconds=_int(env, "POSTDESK_IMAP_LEASE_SECONDS", 60, minimum=3),
+        autoclose_days=_int(env, "POSTDESK_AUTOCLOSE_DAYS", 7),
+        backup_dir_setting=Path(env["POSTDESK_BACKUP_DIR"]).resolve() if env.get("POSTDESK_BACKUP_DIR") else None,
+        backup_keep=_int(env, "POSTDESK_BACKUP_KEEP", 7),
+        backup_hour=_hour(env, "POSTDESK_BACKUP_HOUR", 2),
+        raw_mail_retention_days=_int(env, "POSTDESK_RAW_MAIL_RETENTION_DAYS", 0),
+        closed_ticket_retention_days=_int(env, "POSTDESK_CLOSED_TICKET_RETENTION_DAYS", 0),
+        api_rate_limit=_rate_limit(env, "POSTDESK_API_RATE_LIMIT", "120 per minute"),
+        api_ip_rate_limit=_rate_limit(env, "POSTDESK_API_IP_RATE_LIMIT", "600 per minute"),
+        api_rate_limit_storage=_storage_uri(env, "POSTDESK_API_RATE_LIMIT_STORAGE", "memory://"),
     )

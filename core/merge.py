@@ -4,7 +4,12 @@ The messages of the merged ticket move into the target (with their attachments a
 Message-IDs, so mail replies to them thread into the target); its requester and watchers
 become watchers of the target, so they hear the answer. The merged ticket keeps its own
 history, gets a `merged_into` link and is closed. Both tickets get a system note that says
-what happened, and both get an event: the audit log of each tells the story on its own."""
+what happened, and both get an event: the audit log of each tells the story on its own.
+
+The link is written before the ticket is closed: the notification policy finds it and mails
+the requester "merged into #N" (template `ticket_merged`) instead of the plain "closed". The
+intake follows the link too (core.merge_links), so a reply to the merged ticket's mails, its
+`[#N]` or our Message-IDs, lands on the surviving ticket."""
 
 from __future__ import annotations
 
@@ -12,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.models import LinkKind, MessageKind, Status, Ticket, User
-from core.tickets import MessageBody, add_message, add_watcher, change_status, link, record_event
+from core.tickets import (
+    MessageBody,
+    add_message,
+    add_watcher,
+    change_status,
+    link,
+    record_event,
+)
 
 
 def _check(source: Ticket, target: Ticket) -> None:

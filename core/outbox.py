@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
+from core.keyset import newest_first
 from core.models import OutboxMessage, OutboxStatus, utcnow
 
 LEASE = timedelta(minutes=5)
@@ -81,10 +82,6 @@ def resend(session: Session, outbox_id: int) -> OutboxMessage:
 def list_outbox(
     session: Session, status: OutboxStatus | None = None, limit: int = 100, before: int | None = None
 ) -> list[OutboxMessage]:
-    """Newest first; `before` (an id) gives the next page, by key rather than offset."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    if status is not None:
-        query = query.where(OutboxMessage.status == status)
-    if before is not None:
-        query = query.where(OutboxMessage.id < before)
-    return list(session.scalars(query))
+    """Newest first; `before` (an id) gives the next page (core.keyset)."""
+    conditions = [OutboxMessage.status == status] if status is not None else []
+    return newest_first(session, OutboxMessage, OutboxMessage.id, conditions, limit, before)

@@ -6,7 +6,10 @@ them, and the ticket is opened, routed and acknowledged exactly as `mailgateway.
 does for a mail. What the requester chose is treated like the mail path's recipient-address
 route: the rules may refine it, because they are the admins' policy.
 
-- Category: any active catalog entry (`active_entries`), or none (the rules or the staff decide).
+- Category: any active catalog entry (`active_entries`), or none (the rules or the staff decide);
+  a requester whose organizations have contracts only the entries those cover
+  (core.contracts.offered_entries). The ticket is then filed under the requester's
+  organization and contract (core.placement), as a mail is.
 - Priority: the requester may say low, medium or high, never urgent: urgency is the staff's
   (and the rules') call. The schema has no per-category switch for this; one rule for all.
 - Watchers: colleagues by address, under the mail path's rule for Cc'd colleagues: the
@@ -20,14 +23,12 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from core.catalog import CatalogEntry
+from core.catalog import CatalogEntry, catalog_tree
+from core.contracts import entry_problem
 from core.errors import InvalidInput
 from core.models import (
-    Category,
-    Group,
     MessageKind,
     Priority,
     Source,
@@ -36,6 +37,7 @@ from core.models import (
     utcnow,
 )
 from core.notify import acknowledge_new_ticket
+from core.placement import place_ticket
 from core.rules.apply import apply_routing, initial_placement
 from core.rules.engine import Evaluation, evaluate
 from core.rules.facts import MailFacts
@@ -70,6 +72,8 @@ class PortalRequest:
     priority: Priority = Priority.MEDIUM
     attachments: tuple[NewAttachment, ...] = ()
     watchers: tuple[str, ...] = ()
+    source: Source = Source.WEB
+    """The portal's form, or the API (Source.API): the ticket remembers which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +94,9 @@ class WatcherPolicy:
 
 def active_entries(session: Session) -> list[CatalogEntry]:
     """What a requester may choose: every active group, category and subcategory under active
-    parents, in path order (a group before its categories, a category before its subcategories)."""
-    groups = session.scalars(
-        select(Group)
-        .where(Group.active.is_(True))
-        .options(selectinload(Group.categories).selectinload(Category.subcategories))
-        .order_by(Group.name)
-    )
+    parents, in the admin's order (a group before its categories, a category before its subcategories)."""
     entries = []
-    for group in groups:
+    for group in catalog_tree(session, active_only=True):
         entries.append(CatalogEntry(group))
         for category in (item for item in group.categories if item.active):
             entries.append(CatalogEntry(group, category))
@@ -177,6 +175,9 @@ def open_from_portal(
     """Open, route and acknowledge the ticket in the caller's transaction. RequestInvalid for
     bad fields, RequestRefused when a rule drops it; in both cases nothing is written."""
     errors = request_errors(requester, request, policy)
+    uncovered = entry_problem(session, requester, request.catalog)
+    if uncovered is not None:
+        errors.setdefault("catalog", uncovered)
     if errors:
         raise RequestInvalid(errors)
     evaluation = evaluate(load_rules(session), request_facts(requester, request, (support_address,)))
@@ -187,12 +188,13 @@ def open_from_portal(
         requester=requester,
         title=request.title,
         body=MessageBody(text=request.description.strip(), attachments=request.attachments),
-        source=Source.WEB,
+        source=request.source,
         message_kind=MessageKind.WEB,
         catalog=catalog,
         priority=evaluation.decision.priority or request.priority,
         watchers=[mail_user(session, address) for address in request.watchers],
     )
     apply_routing(session, ticket, evaluation, may_auto_reply=True)
+    place_ticket(session, ticket)
     acknowledge_new_ticket(session, ticket, None)
     return ticket

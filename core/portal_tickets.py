@@ -1,6 +1,7 @@
 """What an employee sees of tickets, and may do to them, in the portal.
 
-A person sees the tickets they requested and those they watch; any other number is NotFound,
+A person sees the tickets they requested and those they watch, and a customer manager those of
+their organizations (the portal's rules of core.permissions); any other number is NotFound,
 never "forbidden", so numbers cannot be probed. They see only the public conversation: the
 search, too, looks at titles and public messages only, or a search for a word could tell
 whether an internal note contains it. The requester (not a watcher) may close a ticket
@@ -9,6 +10,7 @@ sees a ticket may reply, which is a mailed reply by other means (core.tickets.ad
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -20,7 +22,6 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
-    or_,
     select,
     table,
     tuple_,
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import IllegalTransition, NotFound
 from core.models import Message, MessageKind, Status, Ticket, User
-from core.models.tickets import ticket_watchers
+from core.permissions import Action, Surface, decide, rule_condition, ticket_condition
 from core.search import fts5_query
 from core.status import TRANSITIONS
 from core.ticket_queries import Cursor, TicketPage
@@ -42,31 +43,30 @@ PUBLIC_KINDS = tuple(kind for kind in MessageKind if kind.is_public)
 class Tab(StrEnum):
     MINE = "mine"
     WATCHING = "watching"
+    ORGANIZATION = "organization"
+    """A customer manager's: the tickets of the organizations under their contracts."""
 
 
-def _watched_by(user: User) -> Select[int]:
-    return select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user.id)
+TAB_RULES = {Tab.MINE: "requester", Tab.WATCHING: "watcher", Tab.ORGANIZATION: "customer_manager"}
 
 
 def tab_condition(tab: Tab, user: User) -> ColumnElement[bool]:
-    if tab is Tab.MINE:
-        return Ticket.requester_id == user.id
-    return Ticket.id.in_(_watched_by(user))
+    return rule_condition(TAB_RULES[tab], user)
 
 
-def _visible_to(user: User) -> ColumnElement[bool]:
-    return or_(tab_condition(Tab.MINE, user), tab_condition(Tab.WATCHING, user))
+def _visible_to(user: User, action: Action = Action.VIEW) -> ColumnElement[bool]:
+    return ticket_condition(user, action, surface=Surface.PORTAL)
 
 
 def can_see(session: Session, user: User, number: int) -> bool:
     return session.scalar(select(Ticket.id).where(Ticket.id == number, _visible_to(user))) is not None
 
 
-def visible_ticket(session: Session, user: User, number: int) -> Ticket:
-    """The ticket if `user` requested or watches it, with its conversation loaded; else NotFound."""
+def visible_ticket(session: Session, user: User, number: int, action: Action = Action.VIEW) -> Ticket:
+    """The ticket if `user` may do `action` to it in the portal, with its conversation loaded; else NotFound."""
     query = (
         select(Ticket)
-        .where(Ticket.id == number, _visible_to(user))
+        .where(Ticket.id == number, _visible_to(user, action))
         .options(
             selectinload(Ticket.messages).selectinload(Message.attachments),
             selectinload(Ticket.messages).selectinload(Message.author),
@@ -125,10 +125,20 @@ def search_condition(dialect: str, text: str) -> ColumnElement[bool]:
 
 
 def ticket_page(
-    session: Session, user: User, tab: Tab, *, text: str = "", cursor: Cursor | None = None, size: int = 25
+    session: Session,
+    user: User,
+    tab: Tab,
+    *,
+    text: str = "",
+    statuses: Collection[Status] = (),
+    cursor: Cursor | None = None,
+    size: int = 25,
 ) -> TicketPage:
-    """One page of the tab, last updated first, keyset-paged on (updated_at, id) like the staff list."""
+    """One page of the tab (in `statuses`, if given), last updated first, keyset-paged on
+    (updated_at, id) like the staff list."""
     conditions = [tab_condition(tab, user)]
+    if statuses:
+        conditions.append(Ticket.status.in_(sorted(statuses)))
     if text.strip():
         conditions.append(search_condition(session.get_bind().dialect.name, text))
     keys = (Ticket.updated_at, Ticket.id)
@@ -153,24 +163,28 @@ def ticket_page(
     )
 
 
-def may_close(ticket: Ticket, user: User) -> bool:
-    return ticket.requester_id == user.id and Status.CLOSED in TRANSITIONS[ticket.status]
+def _may_change_status(session: Session, ticket: Ticket, user: User) -> bool:
+    return bool(decide(session, user, Action.CHANGE_STATUS, ticket, surface=Surface.PORTAL))
 
 
-def may_reopen(ticket: Ticket, user: User) -> bool:
+def may_close(session: Session, ticket: Ticket, user: User) -> bool:
+    return Status.CLOSED in TRANSITIONS[ticket.status] and _may_change_status(session, ticket, user)
+
+
+def may_reopen(session: Session, ticket: Ticket, user: User) -> bool:
     """Only a resolved ticket: a waiting one needs an answer (a reply), a closed one is final."""
-    return ticket.requester_id == user.id and ticket.status is Status.RESOLVED
+    return ticket.status is Status.RESOLVED and _may_change_status(session, ticket, user)
 
 
 def close(session: Session, ticket: Ticket, user: User) -> None:
     """The requester's "this is solved"."""
-    if not may_close(ticket, user):
+    if not may_close(session, ticket, user):
         raise IllegalTransition(f"{ticket.reference} cannot be closed from here.")
     change_status(session, ticket, Status.CLOSED, actor=user)
 
 
 def reopen(session: Session, ticket: Ticket, user: User) -> None:
     """Back to work: to its agent if it has one, else to the queue, as a reply would."""
-    if not may_reopen(ticket, user):
+    if not may_reopen(session, ticket, user):
         raise IllegalTransition(f"{ticket.reference} is not resolved, so there is nothing to reopen.")
     change_status(session, ticket, Status.IN_PROGRESS if ticket.assignee_id is not None else Status.NEW, actor=user)

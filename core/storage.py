@@ -42,9 +42,21 @@ class BlobStore:
     def put(self, data: bytes) -> StoredBlob:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.exists():
+        if not self._refresh(target):
             self._write_atomically(target, data)
         return StoredBlob(sha256=digest, size=len(data))
+
+    def _refresh(self, target: Path) -> bool:
+        """True if the bytes are stored already. Their mtime becomes now: a purge removing
+        unreferenced files at this moment then sees the file was just wanted again and keeps
+        it (core/blob_sweep.py); if the purge took it first, we write it anew."""
+        try:
+            os.utime(target)
+        except FileNotFoundError:
+            return False
+        except OSError as error:
+            raise StorageError(f"cannot store under {self.root}: {error.strerror}") from error
+        return True
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

@@ -58,6 +58,7 @@ def context(identity: MailIdentity, ticket: Ticket) -> dict[str, Any]:
         "unsubscribe_url": f"{base}/unsubscribe/PREVIEW",
         "reset_url": f"{base}/reset-password/PREVIEW",
         "valid_minutes": int(VALID_FOR.total_seconds() // 60),
+        "merged_into": ticket,  # the ticket itself stands in for the one it was merged into
     }
 
 

@@ -23,8 +23,10 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, func, l
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput
-from core.models import Priority, Status, Ticket, User
+from core.models import Priority, Status, Ticket, User, utcnow
+from core.models.base import UTCDateTime
 from core.search import POSTGRESQL_SEARCH_INDEXES, SQLITE_FTS_TABLES, Branch, search_branches
+from core.sla.list_queries import DUE_RANK, DUE_RANK_INDEX, DueFilter, due_condition
 
 OPEN_STATUSES = frozenset(Status) - {Status.RESOLVED, Status.CLOSED}
 COUNT_CAP = 10_000
@@ -43,14 +45,18 @@ class Sort(StrEnum):
     UPDATED = "updated"
     CREATED = "created"
     PRIORITY = "priority"
+    DUE = "due"
 
 
 SORT_KEYS: dict[Sort, tuple[Any, ...]] = {
     Sort.UPDATED: (Ticket.updated_at, Ticket.id),
     Sort.CREATED: (Ticket.created_at, Ticket.id),
     Sort.PRIORITY: (PRIORITY_RANK, Ticket.updated_at, Ticket.id),
+    Sort.DUE: (DUE_RANK, Ticket.id),
 }
-"""Every sort is descending on all its keys, so one backward scan of one index serves it."""
+"""Every sort runs one way on all its keys, so one scan of one index serves it: descending,
+except the ASCENDING ones (soonest due first)."""
+ASCENDING = frozenset({Sort.DUE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,7 @@ class TicketFilter:
     created_from: date | None = None
     created_to: date | None = None
     text: str = ""
+    due: DueFilter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +107,7 @@ def _format_value(value: Any) -> str:
 
 
 def _parse_value(key: Any, part: str) -> Any:
-    if key is Ticket.updated_at or key is Ticket.created_at:
+    if isinstance(key.type, UTCDateTime):
         moment = datetime.fromisoformat(part)
         if moment.tzinfo is None:
             raise ValueError("naive time")
@@ -151,6 +158,8 @@ def filter_conditions(spec: TicketFilter, *, with_status: bool = True) -> list[C
         conditions.append(Ticket.created_at >= _day_start(spec.created_from))
     if spec.created_to is not None:
         conditions.append(Ticket.created_at < _day_start(spec.created_to + timedelta(days=1)))
+    if spec.due is not None:
+        conditions.append(due_condition(spec.due, utcnow()))
     return conditions
 
 
@@ -171,14 +180,16 @@ def _searched(conditions: list[ColumnElement[bool]], branches: list[Branch], ord
 def ticket_page(
     session: Session, spec: TicketFilter, sort: Sort = Sort.UPDATED, cursor: Cursor | None = None, size: int = 50
 ) -> TicketPage:
-    """One page of the list, newest (by `sort`) first, with the cursors of its neighbours."""
+    """One page of the list, newest (by `sort`; soonest for ASCENDING sorts) first, with the
+    cursors of its neighbours."""
     keys = SORT_KEYS[sort]
     backwards = cursor is not None and cursor.before
+    descending = (sort not in ASCENDING) != backwards
     conditions = filter_conditions(spec)
     if cursor is not None:
         bound = tuple_(*(_typed(key, value) for key, value in zip(keys, cursor.values, strict=True)))
-        conditions.append(tuple_(*keys) > bound if backwards else tuple_(*keys) < bound)
-    order = [key.asc() if backwards else key.desc() for key in keys]
+        conditions.append(tuple_(*keys) < bound if descending else tuple_(*keys) > bound)
+    order = [key.desc() if descending else key.asc() for key in keys]
     if spec.text.strip():
         conditions = [_searched(conditions, search_branches(session, spec.text), order, size + 1)]
     query = (
@@ -234,7 +245,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     if not reflected or compare_to is not None or name is None:
         return True
     if type_ == "index":
-        return name not in (PRIORITY_RANK_INDEX, *POSTGRESQL_SEARCH_INDEXES)
+        return name not in (PRIORITY_RANK_INDEX, DUE_RANK_INDEX, *POSTGRESQL_SEARCH_INDEXES)
     if type_ == "table":
         return not any(name == fts or name.startswith(f"{fts}_") for fts in SQLITE_FTS_TABLES)
     return True

@@ -19,6 +19,7 @@ from core.models import (
     Message,
     MessageKind,
     Priority,
+    Service,
     Source,
     Status,
     Ticket,
@@ -29,6 +30,7 @@ from core.models import (
 )
 from core.notify import dispatch
 from core.notify.policy import Change
+from core.sla import tracking as sla
 from core.status import REOPENED_BY_CUSTOMER_REPLY, check_transition
 
 TITLE_MAX = 500
@@ -116,6 +118,7 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     record_event(session, ticket, actor or requester, "created", None, ticket.reference)
+    _record_sla(session, ticket, actor or requester, sla.start(session, ticket))
     for watcher in watchers:
         add_watcher(session, ticket, watcher, actor=actor or requester)
     _new_message(session, ticket, requester if actor is None else actor, message_kind, body, message_id, inbound_id)
@@ -185,6 +188,7 @@ def add_message(
     record_event(session, ticket, author, "message", None, kind.value, message=message)
     if author is not None and author.is_staff and kind.is_public and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
+        sla.first_response(session, ticket)
     elif reopens and _is_customer_side(ticket, author) and ticket.status in REOPENED_BY_CUSTOMER_REPLY:
         reopen_to = Status.IN_PROGRESS if ticket.assignee_id is not None else Status.NEW
         change_status(session, ticket, reopen_to, actor=author)
@@ -212,6 +216,7 @@ def change_status(session: Session, ticket: Ticket, target: Status, *, actor: Us
     elif old is Status.RESOLVED:
         ticket.resolved_at = None
     record_event(session, ticket, actor, "status", old.value, target.value)
+    _record_sla(session, ticket, actor, sla.follow_status(session, ticket))
 
 
 def assign(session: Session, ticket: Ticket, assignee: User | None, *, actor: User | None) -> None:
@@ -236,6 +241,7 @@ def set_priority(session: Session, ticket: Ticket, priority: Priority, *, actor:
     record_event(session, ticket, actor, "priority", ticket.priority.value, priority.value)
     ticket.priority = priority
     ticket.updated_at = utcnow()
+    _record_sla(session, ticket, actor, sla.reselect(session, ticket))
 
 
 def set_catalog(session: Session, ticket: Ticket, entry: CatalogEntry | None, *, actor: User | None) -> None:
@@ -247,6 +253,23 @@ def set_catalog(session: Session, ticket: Ticket, entry: CatalogEntry | None, *,
     if old != ticket.category_path:
         record_event(session, ticket, actor, "category", old, ticket.category_path)
         ticket.updated_at = utcnow()
+        _record_sla(session, ticket, actor, sla.reselect(session, ticket))
+
+
+def set_service(session: Session, ticket: Ticket, service: Service | None, *, actor: User | None) -> None:
+    """The affected software or service (core.models.sla.Service); it may change the SLA policy."""
+    if service is ticket.service:
+        return
+    record_event(session, ticket, actor, "service", ticket.service.name if ticket.service else None, service.name if service else None)
+    ticket.service = service
+    ticket.updated_at = utcnow()
+    _record_sla(session, ticket, actor, sla.reselect(session, ticket))
+
+
+def _record_sla(session: Session, ticket: Ticket, actor: User | None, changes: list[sla.SlaChange]) -> None:
+    """The SLA clocks' pauses, resumes and policy changes, as events in the ticket's history."""
+    for name, old, new in changes:
+        record_event(session, ticket, actor, name, old, new)
 
 
 def add_watcher(session: Session, ticket: Ticket, user: User, *, actor: User | None) -> None:

@@ -25,6 +25,7 @@ TEMPLATE_OPT_OUTS: dict[str, OptOut] = {
     "status_waiting_on_customer": OptOut.STATUS,
     "status_resolved": OptOut.STATUS,
     "status_closed": OptOut.STATUS,
+    "ticket_merged": OptOut.STATUS,
     "ticket_assigned": OptOut.ASSIGNMENT,
     "new_ticket_in_group": OptOut.ASSIGNMENT,
 }

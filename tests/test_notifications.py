@@ -107,7 +107,7 @@ def test_an_admin_template_override_wins(runtime: Runtime, people: dict[str, int
 
 
 TEMPLATES = ["ticket_received", "status_waiting_on_customer", "status_resolved", "status_closed",
-             "ticket_assigned", "new_ticket_in_group", "staff_reply"]
+             "ticket_assigned", "new_ticket_in_group", "staff_reply", "ticket_merged"]
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -122,7 +122,7 @@ def test_every_template_renders_non_ascii_and_its_headers_parse_back(template: s
         message = add_message(session, ticket, author=agent, kind=MessageKind.NOTE, body=MessageBody(text="Grüße, 你好"))
         identity = MailIdentity("support@helpdesk.example.com", "helpdesk.example.com", "helpdesk.example.com", support_name="Servicedesk Süd")
         row = enqueue(session, identity, ticket=ticket, template=template, recipient=ticket.requester,
-                      automatic=True, context={"message": message})
+                      automatic=True, context={"message": message, "merged_into": ticket})
         assert row is not None
         wire = compose(row, identity).as_bytes(policy=policy.SMTP)
     parsed = message_from_bytes(wire, policy=policy.default)

@@ -11,8 +11,18 @@ from sqlalchemy import select, update
 
 from core.config import Settings, load_settings
 from core.db import unit_of_work
-from core.models import OutboxMessage, OutboxStatus, Outcome, Ticket, utcnow
+from core.models import (
+    MessageKind,
+    OutboxMessage,
+    OutboxStatus,
+    Outcome,
+    Role,
+    Ticket,
+    utcnow,
+)
 from core.runtime import Runtime
+from core.tickets import MessageBody, NewAttachment, add_message, get_ticket
+from core.users import add_user
 from mailgateway.intake import Gateway
 from postdesk.worker.delivery import deliver_due
 from postdesk.worker.transports import MailSink, SmtpRelay
@@ -150,9 +160,6 @@ def test_two_workers_deliver_every_row_exactly_once(gateway: Gateway, runtime: R
 
 
 def _any_user(gateway: Gateway) -> int:
-    from core.models import Role
-    from core.users import add_user
-
     with unit_of_work(gateway.sessions) as session:
         return add_user(session, "bulk@corp.example", role=Role.CLIENT).id
 
@@ -167,3 +174,34 @@ def test_without_a_relay_mail_goes_to_the_local_sink(gateway: Gateway, runtime: 
     parsed = message_from_bytes(saved.read_bytes(), policy=policy.default)
     assert parsed["Subject"].startswith("[#")
     assert _rows(runtime)[0].status is OutboxStatus.SENT
+
+
+def test_text_attachments_name_their_charset_and_every_file_arrives_intact(
+    gateway: Gateway, runtime: Runtime, settings: Settings, relay: Relay
+) -> None:
+    """A UTF-8 text file says so (else readers take it for US-ASCII); a text file in another
+    charset is not labelled UTF-8; a binary file gets no charset."""
+    files = {
+        "notes.txt": ("text/plain", "Grüße aus Köln – 東京\n".encode()),
+        "legacy.csv": ("text/csv", "Müller;Straße\n".encode("latin-1")),
+        "pixel.png": ("image/png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+    }
+    number = deliver(gateway, build_mail()).ticket
+    assert number is not None
+    with unit_of_work(runtime.sessions) as session:
+        agent = add_user(session, "agent@corp.example", role=Role.AGENT)
+        stored = tuple(
+            NewAttachment(filename=name, content_type=ctype, size=len(data), sha256=runtime.blobs.put(data).sha256)
+            for name, (ctype, data) in files.items()
+        )
+        add_message(session, get_ticket(session, number), author=agent, kind=MessageKind.WEB,
+                    body=MessageBody(text="Files attached.", attachments=stored))  # fmt: skip
+    deliver_due(runtime, SmtpRelay(_relay_settings(settings, relay)))
+    reply = next(mail for mail in relay.received if "Files attached." in mail.get_body(("plain",)).get_content())
+    parts = {part.get_filename(): part for part in reply.iter_attachments()}
+    assert {name: part.get_param("charset") for name, part in parts.items()} == {
+        "notes.txt": "utf-8", "legacy.csv": None, "pixel.png": None,
+    }
+    assert {name: part.get_content_type() for name, part in parts.items()} == {n: t for n, (t, _) in files.items()}
+    assert {name: part.get_payload(decode=True) for name, part in parts.items()} == {n: d for n, (_, d) in files.items()}
+    assert parts["notes.txt"].get_content() == "Grüße aus Köln – 東京\n"

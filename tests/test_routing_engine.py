@@ -71,6 +71,18 @@ def test_validation_names_each_field() -> None:
     assert set(errors) == {"name", "conditions.0.value", "conditions.1.kind", "actions.0.priority", "actions.1.kind"}
 
 
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(\w+\s?)+$", r"^(a|aa)+$", r"(x+x+)+y"])
+def test_a_catastrophic_regex_is_refused_on_save_and_import(pattern: str) -> None:
+    evil = rule("evil", ConditionSpec("subject", {"op": "regex", "value": pattern}))
+    assert "backtracks catastrophically" in rule_errors(evil)["conditions.0.value"]
+    with pytest.raises(InvalidInput, match="evil: conditions.0.value this pattern backtracks"):
+        load(dump([evil], "yaml"))
+
+
+def test_an_ordinary_regex_passes_the_backtracking_probe() -> None:
+    assert rule_errors(rule("fine", ConditionSpec("subject", {"op": "regex", "value": r"^(re|fw): \[#\d+\]"}))) == {}
+
+
 def test_yaml_and_json_round_trip_and_import_errors() -> None:
     rules = [rule("hardware", SUBJECT_LAPTOP, FROM_SALES, match=MatchMode.ANY, stop=True,
                   actions=(ActionSpec("set_category", {"path": "IT/Hardware"}), ActionSpec("add_watchers", {"emails": ["lead@corp.example"]})))]

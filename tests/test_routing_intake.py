@@ -6,13 +6,27 @@ import smtplib
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from core.catalog import add_path
 from core.db import unit_of_work
-from core.models import InboundMessage, MessageKind, OutboxMessage, Outcome, Priority, RecipientRoute, Role, Status, TicketEvent, TicketTag
+from core.models import (
+    InboundMessage,
+    MessageKind,
+    OutboxMessage,
+    Outcome,
+    Priority,
+    RecipientRoute,
+    Role,
+    RoutingRule,
+    Status,
+    TicketEvent,
+    TicketTag,
+)
 from core.rules.spec import ActionSpec, ConditionSpec, RuleSpec
 from core.rules.store import save_rule
+from core.rules.transfer import to_document
 from core.runtime import Runtime
 from core.tickets import get_ticket
 from core.users import add_user
@@ -46,7 +60,6 @@ def helpdesk(runtime: Runtime) -> Runtime:
         hr.members.extend([agents["hanna"], agents["hugo"]])
         session.add(RecipientRoute(address=HR, group=hr))
         rules = [
-            RuleSpec("evil regex", (_when("body", op="regex", value=r"(a+)+$"),), (_do("add_tag", tag="never"),)),
             RuleSpec("payroll from finance", (_when("recipient", op="equals", value=HR), _when("sender_domain", op="equals", value="finance.example")),
                      (_do("set_category", path="HR/Payroll"), _do("assign_agent", email="hanna@corp.example")), stop=True),
             RuleSpec("leave from sales", (_when("recipient", op="equals", value=HR), _when("sender_domain", op="equals", value="sales.example")),
@@ -60,7 +73,16 @@ def helpdesk(runtime: Runtime) -> Runtime:
         ]
         for rule in rules:
             save_rule(session, rule)
+        _store_unchecked(session, RuleSpec("evil regex", (_when("body", op="regex", value=r"(a+)+$"),), (_do("add_tag", tag="never"),)))
     return runtime
+
+
+def _store_unchecked(session: Session, spec: RuleSpec) -> None:
+    """A catastrophic pattern, first in line, written past the validation that refuses it on
+    save (as one saved before that check, or one the check's probes cannot foresee)."""
+    document = to_document([spec])[0]
+    session.add(RoutingRule(name=spec.name, position=0, enabled=True, stop=False, match_mode="all",
+                            conditions=document["conditions"], actions=document["actions"]))
 
 
 @pytest.mark.parametrize(
@@ -163,8 +185,14 @@ def test_cli_export_import_round_trip_and_dry_runs(helpdesk: Runtime, gateway: G
     (tmp_path / "broken.yaml").write_text(broken)
     refused = postdesk(settings, "rules", "import", str(tmp_path / "broken.yaml"))
     assert refused.returncode == 2 and "finance hardware: actions.1.priority" in refused.stderr
+    slow = postdesk(settings, "rules", "import", str(tmp_path / "rules.yaml"))
+    assert slow.returncode == 2 and "evil regex: conditions.0.value this pattern backtracks catastrophically" in slow.stderr
+    with unit_of_work(helpdesk.sessions) as session:
+        session.execute(delete(RoutingRule).where(RoutingRule.name == "evil regex"))
+    kept = postdesk(settings, "rules", "export").stdout
+    (tmp_path / "rules.yaml").write_text(kept)
     assert postdesk(settings, "rules", "import", str(tmp_path / "rules.yaml")).returncode == 0
-    assert postdesk(settings, "rules", "export").stdout == exported.stdout
+    assert postdesk(settings, "rules", "export").stdout == kept
 
     mail = tmp_path / "mail.eml"
     mail.write_bytes(build_mail(sender="fay@finance.example", to=HR))

@@ -123,13 +123,15 @@ def test_fts5_query_quotes_everything() -> None:
 
 @pytest.fixture
 def many(runtime: Runtime) -> list[int]:
-    """23 tickets; updated_at in groups of three equal values (ties), every priority."""
+    """23 tickets; updated_at in groups of three equal values (ties), every priority; next SLA due
+    times in groups of four, every fifth ticket without one."""
     base = datetime(2026, 1, 1, tzinfo=UTC)
     with unit_of_work(runtime.sessions) as session:
         tickets = [_open(session, "dave@corp.example", f"Ticket {n}", "body") for n in range(23)]
         for n, ticket in enumerate(tickets):
             ticket.updated_at = base + timedelta(hours=n // 3)
             ticket.priority = list(Priority)[n % 4]
+            ticket.sla_next_due_at = None if n % 5 == 0 else base + timedelta(hours=n // 4)
         return [ticket.id for ticket in tickets]
 
 
@@ -137,6 +139,8 @@ def expected_order(runtime: Runtime, sort: Sort) -> list[int]:
     rank = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.URGENT: 4}
     with runtime.sessions() as session:
         tickets = list(session.query(Ticket))
+        if sort is Sort.DUE:  # soonest first, then the tickets without a due time; ties by number
+            return [t.id for t in sorted(tickets, key=lambda t: (t.sla_next_due_at is None, t.sla_next_due_at or t.updated_at, t.id))]
         keys = {Sort.UPDATED: lambda t: (t.updated_at, t.id), Sort.CREATED: lambda t: (t.created_at, t.id),
                 Sort.PRIORITY: lambda t: (rank[t.priority], t.updated_at, t.id)}  # fmt: skip
         return [t.id for t in sorted(tickets, key=keys[sort], reverse=True)]

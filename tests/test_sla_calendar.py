@@ -67,3 +67,11 @@ def test_split_shifts_and_a_calendar_without_working_time() -> None:
     shifts = BusinessCalendar(hours={0: ((time(8), time(12)), (time(13), time(17)))})
     assert due_at(shifts, datetime(2026, 11, 23, 11, 0, tzinfo=UTC), timedelta(hours=2)) == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     assert due_at(BusinessCalendar(hours={}), datetime(2026, 11, 23, tzinfo=UTC), timedelta(minutes=1)) is None
+
+
+def test_a_whole_day_calendar_counts_the_long_night_of_the_dst_change() -> None:
+    """00:00-24:00 every day in Berlin: Sunday 25 October 2026 has 25 hours, all of them counted."""
+    always = BusinessCalendar(timezone="Europe/Berlin", hours={day: ((time(0), time(0)),) for day in range(7)})
+    assert elapsed(always, berlin(2026, 10, 25, 0, 0), berlin(2026, 10, 26, 0, 0)) == timedelta(hours=25)
+    start = berlin(2026, 10, 24, 12, 0)
+    assert due_at(always, start, timedelta(hours=24)) == start + timedelta(hours=24) == berlin(2026, 10, 25, 11, 0)

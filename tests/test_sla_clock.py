@@ -38,3 +38,20 @@ def test_met_in_time_and_breached() -> None:
     assert late.state is ClockState.BREACHED and late.used == timedelta(hours=5)
     overdue = read_clock(CAL, MON_9, HOURS_4, [], MON_9 + timedelta(hours=6))
     assert overdue.state is ClockState.BREACHED and overdue.remaining == -timedelta(hours=2)
+
+
+def test_a_policy_change_mid_way_recomputes_from_the_start_with_the_pauses_kept() -> None:
+    """Two business hours on Monday, paused overnight until Tuesday 10:00, an hour more: 3h used."""
+    pauses = [(MON_9 + timedelta(hours=2), MON_9 + timedelta(days=1, hours=1))]
+    now = MON_9 + timedelta(days=1, hours=2)
+    four = read_clock(CAL, MON_9, HOURS_4, pauses, now)
+    assert (four.used, four.due, four.state) == (timedelta(hours=3), MON_9 + timedelta(days=1, hours=3), ClockState.RUNNING)
+    longer = read_clock(CAL, MON_9, timedelta(hours=8), pauses, now)
+    assert (longer.used, longer.due, longer.remaining) == (timedelta(hours=3), MON_9 + timedelta(days=1, hours=7), timedelta(hours=5))
+    shorter = read_clock(CAL, MON_9, timedelta(hours=2), pauses, now)
+    assert (shorter.state, shorter.due) == (ClockState.BREACHED, MON_9 + timedelta(hours=2))
+
+
+def test_a_target_shorter_than_what_is_left_of_the_day() -> None:
+    reading = read_clock(CAL, MON_9 + timedelta(hours=6), timedelta(minutes=20), [], MON_9 + timedelta(hours=6, minutes=5))
+    assert reading.due == MON_9 + timedelta(hours=6, minutes=20) and reading.remaining == timedelta(minutes=15)

@@ -184,4 +184,4 @@ def test_healthz_and_pages_when_the_database_is_gone(tmp_path: Path) -> None:
 def test_api_paths_get_json_errors(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.get_json()["status"] == 404
+    assert response.get_json()["error"]["code"] == "not_found"

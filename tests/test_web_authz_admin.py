@@ -130,6 +130,7 @@ def matrix(w: World) -> list[Route]:
         _post("catalog.add_subcategory", ADMINS, category_id=w.category, form={"name": "Paper"}),
         _post("catalog.rename_item", ADMINS, kind="categories", item_id=w.category, form={"name": "Print"}),
         _post("catalog.set_active", ADMINS, kind="subcategories", item_id=w.subcategory, form={"active": "0"}),
+        _post("catalog.move_item", ADMINS, kind="categories", item_id=w.category, form={"direction": "down"}),
         _post("users.add", ADMINS, form={"email": "new@corp.example", "role": "client"}),
         _post("users.edit", ADMINS, user_id=w.users[CLIENT], form={"name": "A", "role": "client", "active": "on"}),
         _post("users.reset_link", ADMINS, user_id=w.users[CLIENT]),

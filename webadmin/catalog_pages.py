@@ -14,23 +14,36 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
-from core.catalog import CatalogItem, add_under, delete_unused, rename, routes_using, set_members, ticket_counts
-from core.models import Category, Group, Role, Subcategory, User
+from core.catalog import (
+    GROUP_ORDER,
+    CatalogItem,
+    add_under,
+    delete_unused,
+    move,
+    rename,
+    routes_using,
+    set_members,
+    ticket_counts,
+)
+from core.models import Category, Group, Subcategory, User
 from core.models.users import group_members
+from core.sla.leads import lead_ids, set_leads
 from webadmin.access import admins_only
 from webadmin.actions import action
 from webadmin.db import get_session
+from webadmin.staff.common import staff_members
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 bp.before_request(admins_only)
 
 KINDS: dict[str, type[CatalogItem]] = {"groups": Group, "categories": Category, "subcategories": Subcategory}
+STEPS = {"up": -1, "down": 1}
 
 
 @bp.route("")
 def index() -> ResponseReturnValue:
     session = get_session()
-    groups = list(session.scalars(select(Group).order_by(Group.name)))
+    groups = list(session.scalars(select(Group).order_by(*GROUP_ORDER)))
     counted = select(group_members.c.group_id, func.count()).group_by(group_members.c.group_id)
     members: dict[int, int] = {group_id: count for group_id, count in session.execute(counted)}
     tickets = ticket_counts(session, Group, [group.id for group in groups])
@@ -62,16 +75,12 @@ def group(group_id: int) -> ResponseReturnValue:
     found = _group(session, group_id)
     categories = [category.id for category in found.categories]
     subcategories = [sub.id for category in found.categories for sub in category.subcategories]
-    staff = session.scalars(
-        select(User)
-        .where(User.role.in_([Role.ADMIN, Role.AGENT]), User.active.is_(True))
-        .order_by(User.name, User.email)
-    )
     return render_template(
         "admin/catalog_group.html",
         group=found,
-        staff=list(staff),
+        staff=staff_members(session),
         member_ids={member.id for member in found.members},
+        lead_ids=lead_ids(session, found.id),
         usage={
             "groups": ticket_counts(session, Group, [found.id]),
             "categories": ticket_counts(session, Category, categories),
@@ -90,6 +99,7 @@ def group_settings(group_id: int) -> ResponseReturnValue:
         found.notify_new_tickets = request.form.get("notify_new_tickets") == "on"
         chosen = [int(value) for value in request.form.getlist("members") if value.isdigit()]
         set_members(session, found, list(session.scalars(select(User).where(User.id.in_(chosen)))))
+        set_leads(session, found, [int(value) for value in request.form.getlist("leads") if value.isdigit()])
     return redirect(url_for("catalog.group", group_id=group_id))
 
 
@@ -148,6 +158,19 @@ def set_active(kind: str, item_id: int) -> ResponseReturnValue:
         item = _item(session, kind, item_id)
         back = _back_to(item)
         item.active = active
+    return back
+
+
+@bp.route("/<kind>/<int:item_id>/move", methods=["POST"])
+def move_item(kind: str, item_id: int) -> ResponseReturnValue:
+    """One place up or down among its siblings; groups are ordered on the catalog page itself."""
+    steps = STEPS.get(request.form.get("direction", ""))
+    if steps is None:
+        abort(400, "direction must be 'up' or 'down'")
+    with action("Moved.") as session:
+        item = _item(session, kind, item_id)
+        back = redirect(url_for("catalog.index")) if isinstance(item, Group) else _back_to(item)
+        move(session, item, steps)
     return back
 
 

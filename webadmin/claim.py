@@ -21,28 +21,21 @@ from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from core.account_claim import send_claim_link
 from core.db import unit_of_work
 from core.errors import InvalidInput
-from core.login_throttle import clear_failures
 from core.models import User
-from core.password_reset import (
-    MAX_LENGTH,
-    MIN_LENGTH,
-    check_new_password,
-    read_token,
-    set_password,
-)
+from core.password_reset import MAX_LENGTH, MIN_LENGTH, check_new_password, set_password
 from core.passwords import verify_password
 from core.users import find_user
 from webadmin import throttle
+from webadmin.actions import writing
 from webadmin.auth import Account, home_for, signed_in_user
-from webadmin.db import get_runtime, get_session
-from webadmin.staff.common import writing
+from webadmin.db import get_runtime
+from webadmin.password_link import NewPasswordForm, PasswordLinkPage
 
 bp = Blueprint("account", __name__)
 
@@ -57,11 +50,6 @@ NAME_MAX = 200
 
 class ClaimRequestForm(FlaskForm):
     email = StringField("Email", validators=[InputRequired(), Length(max=320)])
-
-
-class NewPasswordForm(FlaskForm):
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=MAX_LENGTH)])
-    repeat = PasswordField("The same again", validators=[InputRequired(), Length(max=MAX_LENGTH)])
 
 
 class ClaimForm(NewPasswordForm):
@@ -100,43 +88,31 @@ def claim() -> ResponseReturnValue:
     return render_template("portal/claim_request.html", form=form)
 
 
-def _token_user(session: Session, token: str) -> User:
-    try:
-        return read_token(session, get_runtime().settings.secret_key, token)
-    except InvalidInput:
-        raise InvalidInput(LINK_INVALID) from None
+def _invalid_link() -> ResponseReturnValue:
+    page = render_template("portal/claim_request.html", form=ClaimRequestForm(formdata=None), error=LINK_INVALID)
+    return page, 400
+
+
+def _take_name(user: User, form: ClaimForm) -> None:
+    if (form.name.data or "").strip():
+        user.name = (form.name.data or "").strip()
+
+
+def _claimed(user: User) -> ResponseReturnValue:
+    _sign_in(user)
+    flash("Welcome! Your password is set and you are signed in.", "success")
+    return redirect(home_for(user), 303)
+
+
+CLAIM_PAGE = PasswordLinkPage[ClaimForm](
+    template="portal/claim.html", link_invalid=LINK_INVALID, form=lambda user: ClaimForm(data={"name": user.name}),
+    invalid=_invalid_link, done=_claimed, also=_take_name,
+)
 
 
 @bp.route("/claim/<token>", methods=["GET", "POST"])
 def claim_link(token: str) -> ResponseReturnValue:
-    try:
-        user = _token_user(get_session(), token)
-    except InvalidInput:
-        return render_template("portal/claim_request.html", form=ClaimRequestForm(formdata=None), error=LINK_INVALID), 400
-    form = ClaimForm(data={"name": user.name})
-    if form.validate_on_submit():
-        try:
-            claimed = _claim(token, form)
-        except InvalidInput as refused:
-            form.password.errors.append(str(refused))
-        else:
-            _sign_in(claimed)
-            flash("Welcome! Your password is set and you are signed in.", "success")
-            return redirect(home_for(claimed), 303)
-    page = render_template("portal/claim.html", form=form, email=user.email, min_length=MIN_LENGTH)
-    return page, 400 if form.is_submitted() else 200
-
-
-def _claim(token: str, form: ClaimForm) -> User:
-    """Check the token again inside the writing transaction, so that two tabs cannot both use it."""
-    check_new_password(form.password.data or "", form.repeat.data or "")
-    with unit_of_work(get_runtime().sessions) as session:
-        user = _token_user(session, token)
-        if (form.name.data or "").strip():
-            user.name = (form.name.data or "").strip()
-        set_password(user, form.password.data or "")
-        clear_failures(session, user.email)
-    return user
+    return CLAIM_PAGE.serve(token)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -18,7 +18,8 @@ from werkzeug.datastructures import FileStorage
 from wtforms import DateField, Field, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from core.models import LinkKind, Priority, Status
+from core.models import LinkKind, Priority, SlaTarget, Status
+from core.sla.list_queries import DueFilter
 from core.ticket_queries import Sort
 
 MIB = 1024 * 1024
@@ -73,15 +74,21 @@ class FilterForm(FlaskForm):
     requester = StringField("Requester", validators=[Optional(), Length(max=320)])
     created_from = DateField("Created from", validators=[Optional()])
     created_to = DateField("Created to", validators=[Optional()])
+    due = SelectField(
+        "Service level",
+        choices=[SelectChoice("", "Any"), SelectChoice(DueFilter.DUE_SOON.value, "Due soon"),
+                 SelectChoice(DueFilter.BREACHED.value, "Breached")],
+        default="",
+    )
     sort = SelectField(
         "Sort",
         choices=[SelectChoice(Sort.UPDATED.value, "Recently updated"), SelectChoice(Sort.CREATED.value, "Newest"),
-                 SelectChoice(Sort.PRIORITY.value, "Priority")],
+                 SelectChoice(Sort.PRIORITY.value, "Priority"), SelectChoice(Sort.DUE.value, "Next due")],
         default=Sort.UPDATED.value,
     )
 
 
-FILTER_FIELDS = ("q", "status", "priority", "catalog", "assignee", "requester", "created_from", "created_to", "sort")
+FILTER_FIELDS = ("q", "status", "priority", "catalog", "assignee", "requester", "created_from", "created_to", "due", "sort")
 """The query-string parameters that make a filter (a saved view stores exactly these)."""
 
 
@@ -135,6 +142,16 @@ class PriorityForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     catalog = SelectField("Category", default="")
+
+
+class ServiceForm(FlaskForm):
+    service = SelectField("Affected service", default="")
+
+
+class SlaTickForm(FlaskForm):
+    """The "workaround provided" and "resolved" buttons: the formal record of an SLA target."""
+
+    target = SelectField("Target", choices=[SelectChoice(SlaTarget.WORKAROUND.value), SelectChoice(SlaTarget.RESOLUTION.value)])
 
 
 class WatcherForm(FlaskForm):

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.catalog import GROUP_ORDER
 from core.db import unit_of_work
 from core.errors import DomainError, InvalidInput
 from core.mailboxes import MailboxAccount, add_mailbox, default_port, list_mailboxes, parse_security, update_mailbox
@@ -31,7 +32,7 @@ bp.before_request(admins_only)
 @bp.route("")
 def index() -> ResponseReturnValue:
     session = get_session()
-    groups = session.scalars(select(Group).options(selectinload(Group.categories)).order_by(Group.name))
+    groups = session.scalars(select(Group).options(selectinload(Group.categories)).order_by(*GROUP_ORDER))
     return render_template(
         "admin/mailboxes.html", mailboxes=list_mailboxes(session), routes=list_routes(session), groups=list(groups)
     )

@@ -1,4 +1,5 @@
-"""Forgotten passwords: `/forgot-password` mails a link, `/reset-password/<token>` sets a new one.
+"""Forgotten passwords: `/forgot-password` mails a link, `/reset-password/<token>` sets a new one
+(the page is webadmin.password_link's, as for claiming an account).
 
 The link is a signed token (core.password_reset) that works once and for an hour; the mail
 goes through the outbox. The forgot-password page answers the same whatever the address, so
@@ -11,19 +12,16 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import PasswordField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from core.account_mail import enqueue_account_mail
 from core.db import unit_of_work
-from core.errors import InvalidInput
-from core.login_throttle import clear_failures
 from core.models import OutboxMessage, User
-from core.password_reset import (
-    INVALID, MAX_LENGTH, MIN_LENGTH, VALID_FOR, check_new_password, make_token, read_token, set_password,
-)
+from core.password_reset import INVALID, VALID_FOR, make_token
 from core.users import find_user
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_runtime
+from webadmin.password_link import NewPasswordForm, PasswordLinkPage
 
 bp = Blueprint("password_reset", __name__)
 
@@ -32,11 +30,6 @@ SENT = "If an account exists for that address, we have sent it a link to set a n
 
 class ForgotForm(FlaskForm):
     email = StringField("Email", validators=[InputRequired(), Length(max=320)])
-
-
-class ResetForm(FlaskForm):
-    password = PasswordField("New password", validators=[InputRequired(), Length(max=MAX_LENGTH)])
-    repeat = PasswordField("The same again", validators=[InputRequired(), Length(max=MAX_LENGTH)])
 
 
 def mail_reset_link(session: Session, user: User) -> OutboxMessage | None:
@@ -60,33 +53,21 @@ def forgot() -> ResponseReturnValue:
     return render_template("auth/forgot.html", form=form)
 
 
-def _token_user(session: Session, token: str) -> User:
-    return read_token(session, get_runtime().settings.secret_key, token)
+def _invalid_link() -> ResponseReturnValue:
+    return render_template("auth/reset.html", form=None, error=INVALID), 400
+
+
+def _password_set(_user: User) -> ResponseReturnValue:
+    flash("Your new password is set. Sign in with it.", "success")
+    return redirect(url_for("auth.login"))
+
+
+RESET_PAGE = PasswordLinkPage[NewPasswordForm](
+    template="auth/reset.html", link_invalid=INVALID, form=lambda _user: NewPasswordForm(),
+    invalid=_invalid_link, done=_password_set,
+)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset(token: str) -> ResponseReturnValue:
-    try:
-        user = _token_user(get_session(), token)
-    except InvalidInput:
-        return render_template("auth/reset.html", form=None, error=INVALID), 400
-    form = ResetForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            _set_password(token, form.password.data or "", form.repeat.data or "")
-        except InvalidInput as refused:
-            error = str(refused)
-        else:
-            flash("Your new password is set. Sign in with it.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, email=user.email, error=error, min_length=MIN_LENGTH)
-
-
-def _set_password(token: str, password: str, repeated: str) -> None:
-    """Check the token again inside the writing transaction, so two tabs cannot both use it."""
-    check_new_password(password, repeated)
-    with unit_of_work(get_runtime().sessions) as session:
-        user = _token_user(session, token)
-        set_password(user, password)
-        clear_failures(session, user.email)
+    return RESET_PAGE.serve(token)

@@ -32,6 +32,7 @@ PURPOSES = {
     "status_waiting_on_customer": "To the requester, when a ticket waits for their answer.",
     "status_resolved": "To the requester, when a ticket is resolved.",
     "status_closed": "To the requester, when a ticket is closed.",
+    "ticket_merged": "To the requester, when their ticket is merged into another (instead of the closed mail).",
     "ticket_assigned": "To the staff member a ticket was assigned to.",
     "new_ticket_in_group": "To a group's members, when a new ticket arrives in the group.",
     "password_reset": "The link to set a new password (no ticket).",

@@ -2,8 +2,9 @@
 
 The counting lives in core.login_throttle (the database, shared by every web process). The
 client's address is `request.remote_addr`: behind a reverse proxy that is the proxy, so the
-per-IP limit would count everyone together unless the app is told to trust the proxy's
-X-Forwarded-For (werkzeug's ProxyFix). A locked-out attempt gets 429 with `Retry-After`."""
+per-IP limit would count everyone together unless POSTDESK_TRUSTED_PROXIES says how many
+proxies to trust (webadmin.trust_proxies then takes the address from X-Forwarded-For). Left
+at 0, the header is ignored and cannot be spoofed. A locked-out attempt gets 429 with `Retry-After`."""
 
 from __future__ import annotations
 

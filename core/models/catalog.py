@@ -17,9 +17,10 @@ class Group(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     notify_new_tickets: Mapped[bool] = mapped_column(default=True, server_default=true())
     active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     categories: Mapped[list[Category]] = relationship(
-        back_populates="group", order_by="Category.name", cascade="all, delete-orphan"
+        back_populates="group", order_by="(Category.position, Category.name)", cascade="all, delete-orphan"
     )
     members: Mapped[list[User]] = relationship(secondary=group_members, back_populates="groups")
 
@@ -32,10 +33,11 @@ class Category(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     group: Mapped[Group] = relationship(back_populates="categories")
     subcategories: Mapped[list[Subcategory]] = relationship(
-        back_populates="category", order_by="Subcategory.name", cascade="all, delete-orphan"
+        back_populates="category", order_by="(Subcategory.position, Subcategory.name)", cascade="all, delete-orphan"
     )
 
 
@@ -47,6 +49,7 @@ class Subcategory(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     category: Mapped[Category] = relationship(back_populates="subcategories")
 

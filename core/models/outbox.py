@@ -19,7 +19,13 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        # The flood guard counts one address's automatic mails of the last hour for every new ticket:
+        # by time, it reads only the last hour's rows. (Not by recipients: a btree on that unbounded
+        # text column refuses long recipient lists on PostgreSQL.)
+        Index("ix_outbox_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)

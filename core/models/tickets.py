@@ -15,6 +15,7 @@ from core.models.users import User
 
 if TYPE_CHECKING:
     from core.models.messages import Message
+    from core.models.sla import Service, SlaPolicy, TicketSlaClock, TicketSlaPause
 
 
 class Status(StrEnum):
@@ -61,6 +62,9 @@ class Ticket(Base):
         Index("ix_tickets_status_updated", "status", "updated_at"),
         Index("ix_tickets_requester_updated", "requester_id", "updated_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_group_status", "group_id", "status"),
+        Index("ix_tickets_first_response_at", "first_response_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +74,8 @@ class Ticket(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     subcategory_id: Mapped[int | None] = mapped_column(ForeignKey("subcategories.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
     priority: Mapped[Priority] = mapped_column(str_enum(Priority, "ticket_priority"), default=Priority.MEDIUM)
     status: Mapped[Status] = mapped_column(str_enum(Status, "ticket_status"), default=Status.NEW)
     source: Mapped[Source] = mapped_column(str_enum(Source, "ticket_source"))
@@ -78,6 +84,10 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    sla_next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    """The earliest due time of the ticket's unmet SLA clocks (core.models.sla)."""
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -91,6 +101,10 @@ class Ticket(Base):
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
+    service: Mapped[Service | None] = relationship()
+    sla_policy: Mapped[SlaPolicy | None] = relationship()
+    sla_clocks: Mapped[list[TicketSlaClock]] = relationship(order_by="TicketSlaClock.id", cascade="all, delete-orphan")
+    sla_pauses: Mapped[list[TicketSlaPause]] = relationship(order_by="TicketSlaPause.started_at", cascade="all, delete-orphan")
 
     @property
     def reference(self) -> str:
@@ -126,6 +140,7 @@ class TicketEvent(Base):
     """One change to a ticket: who, when, which field, from what, to what. The audit log."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_field_created", "field", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

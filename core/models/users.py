@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, true
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.models.base import Base, str_enum, utcnow
@@ -30,7 +30,9 @@ group_members = Table(
     Base.metadata,
     Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("lead", Boolean, nullable=False, default=False, server_default=false()),
 )
+"""A member with `lead` set hears of SLA breaches in the group (core.sla.check)."""
 
 
 class User(Base):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from core.merge_links import merged_into
 from core.models import Message, Status, Ticket, User
 from core.notify.enqueue import enqueue
 from core.notify.identity import MailIdentity, identity_of
@@ -36,12 +37,18 @@ def _is_actor(user: User, change: Change) -> bool:
 
 
 def status_changed(session: Session, identity: MailIdentity, change: Change) -> None:
+    """A ticket closed by a merge (core.merge links it first) says where it went instead."""
     requester = change.ticket.requester
     if change.new is None or Status(change.new) not in NOTIFYING_STATUSES:
         return
     if _is_actor(requester, change) or not requester.notify_status_changes:
         return
-    enqueue(session, identity, ticket=change.ticket, template=f"status_{change.new}", recipient=requester, automatic=True)
+    template, context = f"status_{change.new}", {}
+    target = merged_into(session, change.ticket) if change.new == Status.CLOSED else None
+    if target is not None:
+        template, context = "ticket_merged", {"merged_into": target}
+    enqueue(session, identity, ticket=change.ticket, template=template, recipient=requester, automatic=True,
+            context=context)  # fmt: skip
 
 
 def assigned(session: Session, identity: MailIdentity, change: Change) -> None:

@@ -68,6 +68,8 @@ class ActionKind:
     description: str
     errors: Callable[[Mapping[str, Any]], dict[str, str]]
     decide: Callable[[Decision, Mapping[str, Any], str], None]
+    fields: tuple[str, ...] = ()
+    """The names of its params, for the editor's form."""
 
 
 ACTIONS: dict[str, ActionKind] = {
@@ -75,19 +77,19 @@ ACTIONS: dict[str, ActionKind] = {
     for kind in (
         ActionKind("set_category", "Set group / category / subcategory (path G/C/S)",
                    lambda p: _text(p, "path", "a catalog path"),
-                   lambda d, p, _r: setattr(d, "category_path", str(p["path"]))),
+                   lambda d, p, _r: setattr(d, "category_path", str(p["path"])), ("path",)),
         ActionKind("set_priority", "Set the priority", _priority_errors,
-                   lambda d, p, _r: setattr(d, "priority", Priority(p["priority"]))),
-        ActionKind("assign_agent", "Assign to an agent", lambda p: _text(p, "email", "the agent's email"), _set_assign_agent),
+                   lambda d, p, _r: setattr(d, "priority", Priority(p["priority"])), ("priority",)),
+        ActionKind("assign_agent", "Assign to an agent", lambda p: _text(p, "email", "the agent's email"), _set_assign_agent, ("email",)),
         ActionKind("assign_group", "Assign to the least-loaded (or next round-robin) agent of a group", _group_errors,
-                   _set_assign_group),
+                   _set_assign_group, ("group", "strategy")),
         ActionKind("add_watchers", "Add watchers", _emails_errors,
-                   lambda d, p, _r: d.watchers.extend(str(e).lower() for e in p["emails"])),
+                   lambda d, p, _r: d.watchers.extend(str(e).lower() for e in p["emails"]), ("emails",)),
         ActionKind("add_tag", "Add a tag", lambda p: _text(p, "tag", "a tag"),
-                   lambda d, p, _r: d.tags.append(str(p["tag"]).strip().lower())),
+                   lambda d, p, _r: d.tags.append(str(p["tag"]).strip().lower()), ("tag",)),
         ActionKind("auto_reply", "Send an auto-reply template (loop guards apply)",
                    lambda p: _text(p, "template", "a template name"),
-                   lambda d, p, _r: d.auto_replies.append(str(p["template"]))),
+                   lambda d, p, _r: d.auto_replies.append(str(p["template"])), ("template",)),
         ActionKind("spam", "Mark as spam: no ticket, the mail is logged as rejected", lambda p: {},
                    lambda d, _p, rule: setattr(d, "spam_by", rule)),
         ActionKind("ignore", "Ignore: no ticket, the mail is logged as rejected", lambda p: {},

@@ -12,6 +12,7 @@ from typing import Any
 from core.rules import saferegex
 
 OPERATORS = ("equals", "in", "contains", "glob", "regex")
+MATCHER_FIELDS = ("op", "value", "ignore_case")
 
 
 def _fold(text: str, ignore_case: bool) -> str:

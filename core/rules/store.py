@@ -44,6 +44,13 @@ def _write(row: RoutingRule, spec: RuleSpec) -> None:
     row.updated_at = utcnow()
 
 
+def _row(session: Session, rule_id: int) -> RoutingRule:
+    row = session.get(RoutingRule, rule_id)
+    if row is None:
+        raise NotFound(f"no rule #{rule_id}")
+    return row
+
+
 def save_rule(session: Session, spec: RuleSpec, rule_id: int | None = None) -> RoutingRule:
     """Create (at the end of the list) or update a rule; RuleInvalid names each bad field."""
     errors = rule_errors(spec)
@@ -57,10 +64,7 @@ def save_rule(session: Session, spec: RuleSpec, rule_id: int | None = None) -> R
         row = RoutingRule(position=last + 1)
         session.add(row)
     else:
-        found = session.get(RoutingRule, rule_id)
-        if found is None:
-            raise NotFound(f"no rule #{rule_id}")
-        row = found
+        row = _row(session, rule_id)
     _write(row, spec)
     session.flush()
     return row
@@ -77,6 +81,32 @@ def move_rule(session: Session, rule_id: int, offset: int) -> None:
         rows[index], rows[target] = rows[target], rows[index]
     for position, row in enumerate(rows, 1):
         row.position = position
+
+
+def set_order(session: Session, rule_ids: Sequence[int]) -> None:
+    """Put every rule at the place the editor's drag and drop gave it.
+
+    The list must name each rule once: one that was added or deleted meanwhile (in another
+    tab) makes the order ambiguous, and the admin is asked to look again."""
+    rows = {row.id: row for row in session.scalars(select(RoutingRule))}
+    if sorted(rule_ids) != sorted(rows):
+        raise InvalidInput("the rules changed meanwhile; look at the list again and repeat the move")
+    for position, rule_id in enumerate(rule_ids, 1):
+        rows[rule_id].position = position
+
+
+def set_enabled(session: Session, rule_id: int, enabled: bool) -> RoutingRule:
+    row = _row(session, rule_id)
+    row.enabled = enabled
+    row.updated_at = utcnow()
+    return row
+
+
+def delete_rule(session: Session, rule_id: int) -> str:
+    """Delete a rule; its name, for the confirmation. Tickets keep the record that it fired."""
+    row = _row(session, rule_id)
+    session.delete(row)
+    return row.name
 
 
 def replace_all(session: Session, rules: Sequence[RuleSpec]) -> None:

@@ -14,6 +14,14 @@ from core.rules.spec import ActionSpec, ConditionSpec, MatchMode, RuleSpec
 from core.rules.validation import rule_errors
 
 
+class RulesInvalid(InvalidInput):
+    """An import that cannot be taken; `problems` lists each one, for the editor to show."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 def to_document(rules: Sequence[RuleSpec]) -> list[dict[str, Any]]:
     return [{**asdict(rule), "match": rule.match.value} for rule in rules]
 
@@ -62,5 +70,5 @@ def load(text: str) -> list[RuleSpec]:
     names = [rule.name for rule in rules]
     problems += [f"{name}: the name is used twice" for name in sorted({n for n in names if names.count(n) > 1})]
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise RulesInvalid(problems)
     return rules

@@ -39,3 +39,4 @@ def rule_errors(rule: RuleSpec) -> dict[str, str]:
         **_item_errors("conditions", rule.conditions, registry()),
         **_item_errors("actions", rule.actions, ACTIONS),
     }
+

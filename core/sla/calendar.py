@@ -30,7 +30,8 @@ class BusinessCalendar:
     hours: dict[int, tuple[tuple[time, time], ...]] = field(
         default_factory=lambda: {day: ((time(8), time(17)),) for day in range(5)}
     )
-    """Weekday (0 = Monday) -> working periods that day, local wall-clock times."""
+    """Weekday (0 = Monday) -> working periods that day, local wall-clock times. An end of
+    00:00 is midnight at the end of that day, so (00:00, 00:00) is the whole day."""
     country: str | None = None
     subdivision: str | None = None
     extra_holidays: frozenset[date] = frozenset()
@@ -55,7 +56,7 @@ class BusinessCalendar:
                 continue
             for begin, end in self.hours.get(day.weekday(), ()):
                 a = datetime.combine(day, begin, self.zone).astimezone(UTC)
-                b = datetime.combine(day, end, self.zone).astimezone(UTC)
+                b = datetime.combine(day + timedelta(days=1) if end == time.min else day, end, self.zone).astimezone(UTC)
                 if b > start:
                     yield max(a, start), b
 

@@ -11,8 +11,9 @@ The mailbox list is read again every `poll_interval`: a new or re-enabled mailbo
 poller, a removed or disabled one loses it, and an edited one (host, password, folder, ...)
 gets a fresh poller with the new settings.
 
-Run one `postdesk gateway imap` per installation. A second one would fetch the same messages;
-dedupe still yields one ticket each, but every message would also leave a `duplicate` row."""
+Any number of `postdesk gateway imap` processes may run: a mailbox is polled only by the
+gateway holding its lease (ownership.py), renewed on every pass of the loop here, and taken
+over by another gateway once a dead holder's lease has run out."""
 
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.db import is_unavailable
+from core.leases import holder_name
 from core.mailboxes import MailboxAccount, enabled_accounts
 from core.models import MailboxSecurity
 from core.runtime import Runtime
 from mailgateway.imap.connection import COMMAND_TIMEOUT
+from mailgateway.imap.ownership import MailboxLeases
 from mailgateway.imap.poller import Deliver, MailboxPoller, PollTiming
 from mailgateway.intake import Gateway, ingest
 
@@ -46,21 +50,28 @@ class _Worker:
 
 
 def run_imap_gateway(
-    rt: Runtime, stop: threading.Event, *, idle_timeout: float = 60.0, poll_interval: float = 30.0
+    rt: Runtime,
+    stop: threading.Event,
+    *,
+    idle_timeout: float = 60.0,
+    poll_interval: float = 30.0,
+    holder: str | None = None,
 ) -> None:
-    """Poll every enabled mailbox until `stop` is set; returns once the pollers have stopped."""
+    """Poll every enabled mailbox whose lease this gateway holds, until `stop` is set;
+    returns once the pollers have stopped and their leases are released."""
     deliver: Deliver = functools.partial(ingest, Gateway.from_runtime(rt))
     timing = PollTiming(idle_timeout=idle_timeout, poll_interval=poll_interval)
+    leases = MailboxLeases(rt.sessions, holder or holder_name(), timedelta(seconds=rt.settings.imap_lease_seconds))
     workers: dict[int, _Worker] = {}
-    log.info("IMAP gateway started")
+    log.info("IMAP gateway %s started", leases.holder)
     try:
         while not stop.is_set():
             accounts = _read_accounts(rt)
             if accounts is not None:
-                _reconcile(workers, accounts, lambda account: _start(account, rt, deliver, timing))
-            stop.wait(poll_interval)
+                _reconcile(workers, accounts, leases, lambda account: _start(account, rt, deliver, timing))
+            stop.wait(min(poll_interval, leases.renew_every))
     finally:
-        _stop(workers.values())
+        _stop(workers.values(), leases)
         log.info("IMAP gateway stopped")
 
 
@@ -79,19 +90,27 @@ def _read_accounts(rt: Runtime) -> list[MailboxAccount] | None:
 def _reconcile(
     workers: dict[int, _Worker],
     accounts: list[MailboxAccount],
+    leases: MailboxLeases,
     start: Callable[[MailboxAccount], _Worker],
 ) -> None:
-    """Stop pollers whose mailbox is gone, changed or whose thread died; start the missing."""
+    """Stop pollers whose mailbox is gone, changed, taken over or whose thread died; start
+    the missing ones whose lease we can take."""
     wanted = {account.id: account for account in accounts}
-    stale = [
-        worker_id
-        for worker_id, worker in workers.items()
-        if wanted.get(worker_id) != worker.account or not worker.thread.is_alive()
-    ]
-    _stop(workers.pop(worker_id) for worker_id in stale)
+    stale = [worker_id for worker_id, worker in workers.items() if not _keeps_running(worker, wanted, leases)]
+    _stop((workers.pop(worker_id) for worker_id in stale), leases)
     for account_id, account in wanted.items():
-        if account_id not in workers:
+        if account_id not in workers and leases.acquire(account_id):
             workers[account_id] = start(account)
+
+
+def _keeps_running(worker: _Worker, wanted: dict[int, MailboxAccount], leases: MailboxLeases) -> bool:
+    """Unchanged, alive, and its lease renewed (or not renewable now: the database is down)."""
+    if wanted.get(worker.account.id) != worker.account or not worker.thread.is_alive():
+        return False
+    if leases.acquire(worker.account.id) is False:
+        log.warning("mailbox %s: another gateway has taken it over; stopping here", worker.account.name)
+        return False
+    return True
 
 
 def _start(account: MailboxAccount, rt: Runtime, deliver: Deliver, timing: PollTiming) -> _Worker:
@@ -105,8 +124,9 @@ def _start(account: MailboxAccount, rt: Runtime, deliver: Deliver, timing: PollT
     return _Worker(account, stop, thread)
 
 
-def _stop(workers: Iterable[_Worker]) -> None:
-    """Signal all first, then wait for each, so they wind down in parallel."""
+def _stop(workers: Iterable[_Worker], leases: MailboxLeases) -> None:
+    """Signal all first, then wait for each, so they wind down in parallel; a lease is given
+    up only once its poller has stopped, so the next holder never overlaps with it."""
     pending = list(workers)
     for worker in pending:
         worker.stop.set()
@@ -114,6 +134,8 @@ def _stop(workers: Iterable[_Worker]) -> None:
         worker.thread.join(JOIN_TIMEOUT)
         if worker.thread.is_alive():
             log.warning("mailbox %s: poller did not stop within %.0f s", worker.account.name, JOIN_TIMEOUT)
+        else:
+            leases.release(worker.account.id)
 
 
 def _is_loopback(host: str) -> bool:

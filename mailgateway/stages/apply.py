@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.errors import InvalidInput
 from core.models import LinkKind, MessageKind, Outcome, Source, Ticket, User
 from core.notify import acknowledge_new_ticket
+from core.placement import place_ticket
 from core.rules.apply import apply_routing, initial_placement
 from core.tickets import MessageBody, add_message, link, open_ticket
 from core.users import mail_user
@@ -78,6 +79,7 @@ def _new_ticket(intake: Intake) -> None:
         link(session, ticket, intake.follow_up_of, LinkKind.FOLLOW_UP, actor=intake.sender)
     if intake.routing is not None:
         apply_routing(session, ticket, intake.routing, may_auto_reply=not intake.verdict.suppress_auto_answer)
+    place_ticket(session, ticket)
     if not intake.verdict.suppress_auto_answer:
         acknowledge_new_ticket(session, ticket, intake.parsed.message_id)
     raise Finish(Outcome.TICKET_CREATED, f"new ticket from {intake.sender.email}", ticket.id)

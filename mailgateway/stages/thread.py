@@ -1,4 +1,5 @@
 """Which ticket a mail belongs to: the `[#N]` subject token, else our Message-IDs in its headers.
+A ticket that was merged hands the mail on to the one it was merged into (core.merge_links).
 
 The sender must be a participant of that ticket (requester, watcher, assignee) or staff:
 nobody can write into another person's ticket by guessing a number. A stranger's mail, and
@@ -10,6 +11,7 @@ import re
 
 from sqlalchemy import select
 
+from core.merge_links import surviving_ticket
 from core.models import Message, OutboxMessage, Status, Ticket
 from mailgateway.pipeline import Intake
 
@@ -44,6 +46,13 @@ def _may_write(intake: Intake, ticket: Ticket) -> bool:
     return sender is not None and (sender.is_staff or sender.id in ticket.participants())
 
 
+def _follow_merge(intake: Intake, ticket: Ticket) -> Ticket:
+    surviving = surviving_ticket(intake.session, ticket)
+    if surviving is not ticket:
+        intake.staff_notes.append(f"A reply to {ticket.reference}, which was merged into {surviving.reference}.")
+    return surviving
+
+
 def find_ticket(intake: Intake) -> None:
     token = subject_token(intake.parsed.subject)
     ticket = intake.session.get(Ticket, token) if token is not None else None
@@ -53,6 +62,7 @@ def find_ticket(intake: Intake) -> None:
         if token is not None:
             intake.staff_notes.append(f"The subject names #{token}, which does not exist.")
         return
+    ticket = _follow_merge(intake, ticket)
     if not _may_write(intake, ticket):
         sender = intake.sender.email if intake.sender else "the sender"
         intake.staff_notes.append(

@@ -50,9 +50,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from postdesk.cli import catalog, database, inbound, ingest, mailbox, outbox, processes, rules, tickets, users
+    from postdesk.cli import backup, catalog, database, inbound, ingest, mailbox, outbox, processes, rules, tickets, transfer, users
 
-    for module in (database, users, catalog, tickets, ingest, inbound, mailbox, outbox, rules, processes):
+    for module in (database, users, catalog, tickets, ingest, inbound, mailbox, outbox, rules, processes, backup, transfer):
         module.register(main)
 
 

@@ -9,20 +9,45 @@ from email.message import EmailMessage
 from core.db import unit_of_work
 from core.models import Message, OutboxMessage
 from core.outbound import compose
-from core.outbox import claim_due, mark_permanent_failure, mark_sent, mark_temporary_failure
+from core.outbox import (
+    claim_due,
+    mark_permanent_failure,
+    mark_sent,
+    mark_temporary_failure,
+)
 from core.runtime import Runtime
-from postdesk.worker.transports import PermanentDeliveryError, TemporaryDeliveryError, Transport
+from postdesk.worker.transports import (
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 
 
+def _charset(maintype: str, data: bytes) -> dict[str, str]:
+    """A text part names its charset, or readers take it for US-ASCII (RFC 2046) and garble
+    every accent. Files are stored as bytes without one: UTF-8 is declared when the bytes are
+    UTF-8 (ASCII included); other bytes stay unlabelled rather than mislabelled."""
+    if maintype != "text":
+        return {}
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}
+    return {"charset": "utf-8"}
+
+
 def _with_attachments(rt: Runtime, message: EmailMessage, source: Message | None) -> EmailMessage:
-    """A staff reply carries the reply's files."""
+    """A staff reply carries the reply's files, byte for byte (base64)."""
     for attachment in source.attachments if source else []:
         maintype, _, subtype = attachment.content_type.partition("/")
         if not subtype:
             maintype, subtype = (mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream").split("/")
-        message.add_attachment(rt.blobs.get(attachment.sha256), maintype=maintype, subtype=subtype, filename=attachment.filename)
+        data = rt.blobs.get(attachment.sha256)
+        message.add_attachment(
+            data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=_charset(maintype, data)
+        )
     return message
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from core.permissions import manages_organizations
 from webadmin import claim
+from webadmin.db import get_session
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 bp.register_blueprint(claim.bp)
@@ -35,6 +37,12 @@ def require_login() -> ResponseReturnValue | None:
 def _signed_in() -> ResponseReturnValue | None:
     """None for a signed-in user; Flask-Login's decorator sends anyone else to the login page."""
     return None
+
+
+@bp.app_template_global("portal_manages_organizations")
+def _manages_organizations() -> bool:
+    """Whether the portal's tabs offer "My organization" (the signed-in user is a customer manager)."""
+    return bool(current_user.is_authenticated and manages_organizations(get_session(), current_user.user))
 
 
 @bp.route("/")

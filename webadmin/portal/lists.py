@@ -1,4 +1,5 @@
-"""The two lists: tickets I asked for, and tickets I watch. Search and pages of 25.
+"""The lists: tickets I asked for, tickets I watch, and (for a customer manager) the tickets
+of my organizations. Search and pages of 25.
 
 Search and paging are GET parameters (`q`, `older`, `newer`), so a list can be bookmarked and
 the back button works; a page continues from the sort key of the previous one (keyset), so
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from core.errors import InvalidInput
 from core.models import Ticket
+from core.permissions import manages_organizations
 from core.portal_tickets import Tab, tab_condition, ticket_page
 from core.ticket_queries import Cursor, Sort
 from webadmin.auth import signed_in_user
@@ -34,9 +36,12 @@ def _cursor() -> Cursor | None:
 def _list(tab: Tab) -> ResponseReturnValue:
     session, me = get_session(), signed_in_user()
     text = request.args.get("q", "").strip()[:SEARCH_MAX]
+    shown = [each for each in Tab if each is not Tab.ORGANIZATION or manages_organizations(session, me)]
+    if tab not in shown:
+        abort(404)
     counts = {
         each: session.scalar(select(func.count()).select_from(Ticket).where(tab_condition(each, me))) or 0
-        for each in Tab
+        for each in shown
     }
     page = ticket_page(session, me, tab, text=text, cursor=_cursor())
     return render_template("portal/tickets.html", tab=tab.value, q=text, page=page, counts=counts)
@@ -50,3 +55,9 @@ def tickets() -> ResponseReturnValue:
 @bp.route("/watching")
 def watching() -> ResponseReturnValue:
     return _list(Tab.WATCHING)
+
+
+@bp.route("/organization")
+def organization() -> ResponseReturnValue:
+    """A customer manager's list; anyone else has no such list (404)."""
+    return _list(Tab.ORGANIZATION)

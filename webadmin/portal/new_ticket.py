@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from wtforms import SelectChoice
 
 from core.catalog import resolve_path
+from core.contracts import offered_entries
 from core.errors import NotFound
 from core.models import Priority
 from core.portal_intake import (
@@ -42,9 +43,11 @@ def _policy() -> WatcherPolicy:
 
 
 def _catalog_choices() -> list[SelectChoice]:
-    """Each active entry by its path (`IT/Hardware`), shown as `IT / Hardware`: portal.js splits
+    """Each entry the requester may choose (every active one, or what their organization's
+    contracts cover) by its path (`IT/Hardware`), shown as `IT / Hardware`: portal.js splits
     these labels into the group, category and subcategory selects."""
-    entries = active_entries(get_session())
+    session = get_session()
+    entries = offered_entries(session, signed_in_user(), active_entries(session))
     return [SelectChoice("", NO_CATEGORY), *(SelectChoice(e.path, e.path.replace("/", " / ")) for e in entries)]
 
 

@@ -14,7 +14,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from core.errors import DomainError, NotFound
-from core.models import Attachment, Message, MessageKind, Ticket, User
+from core.models import Attachment, Message, MessageKind, Ticket, User, utcnow
+from core.permissions import Action
 from core.portal_tickets import (
     PUBLIC_KINDS,
     can_see,
@@ -25,6 +26,7 @@ from core.portal_tickets import (
     reopen,
     visible_ticket,
 )
+from core.sla.readings import read_targets
 from core.tickets import MessageBody, add_message
 from core.upload_policy import SHOWN_INLINE
 from webadmin.auth import signed_in_user
@@ -54,8 +56,9 @@ def render_ticket(number: int, form: ReplyForm | None = None) -> ResponseReturnV
         me=me,
         messages=public_messages(ticket),
         form=form or ReplyForm(formdata=None),
-        may_close=may_close(ticket, me),
-        may_reopen=may_reopen(ticket, me),
+        sla=read_targets(ticket, utcnow()),
+        may_close=may_close(get_session(), ticket, me),
+        may_reopen=may_reopen(get_session(), ticket, me),
     )
     return page, 200 if form is None else 400
 
@@ -75,7 +78,7 @@ def reply(number: int) -> ResponseReturnValue:
     body = MessageBody(text=(form.body.data or "").strip(), attachments=attachments)
     try:
         with writing() as (session, me):
-            ticket = visible_ticket(session, me, number)
+            ticket = visible_ticket(session, me, number, Action.COMMENT)
             message = add_message(session, ticket, author=me, kind=MessageKind.WEB, body=body)
             message_id = message.id
     except NotFound:

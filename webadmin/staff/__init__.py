@@ -23,4 +23,11 @@ def require_staff() -> None:
 
 
 # The view modules register their routes on `bp` when imported.
-from webadmin.staff import attachments, bulk, ticket_actions, ticket_list, ticket_page  # noqa: E402, F401
+from webadmin.staff import (  # noqa: F401
+    attachments,
+    bulk,
+    sla_actions,
+    ticket_actions,
+    ticket_list,
+    ticket_page,
+)

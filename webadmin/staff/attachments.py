@@ -14,10 +14,12 @@ from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 
 from core.models import Attachment, Message
+from core.permissions import Action
 from core.storage import BlobStore
 from core.tickets import NewAttachment
 from webadmin.db import get_runtime, get_session
 from webadmin.staff import bp
+from webadmin.staff.common import permitted
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,11 @@ def mail_html(message: Message) -> Markup | None:
 @bp.route("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int) -> ResponseReturnValue:
     """The stored bytes under their own type; only images and PDF are shown inline."""
-    item = get_session().get(Attachment, attachment_id)
+    session = get_session()
+    item = session.get(Attachment, attachment_id)
     if item is None:
         abort(404)
+    permitted(session, item.message.ticket, Action.SEE_INTERNAL_NOTES if not item.message.kind.is_public else Action.VIEW)
     path = get_runtime().blobs.path(item.sha256)
     if not path.is_file():
         log.error("attachment %s: blob %s is missing from the store", item.id, item.sha256)

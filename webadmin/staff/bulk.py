@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError
 from core.models import Priority, Status, Ticket, User
+from core.permissions import Action, Surface, decide
 from core.tickets import assign, change_status, set_catalog, set_priority
 from webadmin.auth import safe_next
 from webadmin.db import get_session
@@ -54,7 +55,7 @@ def apply_to_each(numbers: list[int], change: Change) -> tuple[list[str], list[s
     with writing() as (session, me):
         for number in sorted(set(numbers)):
             ticket = session.get(Ticket, number)
-            if ticket is None:
+            if ticket is None or not decide(session, me, Action.WORK, ticket, surface=Surface.PANEL):
                 refused.append(f"#{number}: no such ticket")
                 continue
             try:

@@ -1,42 +1,34 @@
-"""What the staff views share: the writing unit of work of a POST, and the choices of the
-assignee and category selects."""
+"""What the staff views share: the writing unit of work of a POST (webadmin.actions.writing,
+imported from here by the staff and portal views), and the choices of the assignee and
+category selects."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
-from core.catalog import CatalogEntry
-from core.db import unit_of_work
+from core.catalog import CatalogEntry, catalog_tree
 from core.errors import NotFound
-from core.models import Category, Group, Role, Subcategory, User
+from core.models import Category, Group, Role, Subcategory, Ticket, User
+from core.permissions import Action, Surface, decide
+from webadmin.actions import writing  # noqa: F401
 from webadmin.auth import signed_in_user
-from webadmin.db import get_runtime
 
 Choices = list[SelectChoice]
 _CATALOG_KINDS: dict[str, type[Group | Category | Subcategory]] = {"g": Group, "c": Category, "s": Subcategory}
 
 
-@contextmanager
-def writing() -> Iterator[tuple[Session, User]]:
-    """A unit of work for a POST that changes something, with the signed-in user loaded in it.
-
-    Its own session, not the request's: the request's session began (deferred, read-only on
-    SQLite) when Flask-Login loaded the user, and a write needs the write lock from BEGIN on
-    (core.db.WRITE_INTENT). Commits at the end of the block; any exception rolls everything back."""
-    with unit_of_work(get_runtime().sessions) as session:
-        me = session.get(User, signed_in_user().id)
-        if me is None:
-            abort(403)
-        yield session, me
+def permitted(session: Session, ticket: Ticket | None, action: Action) -> Ticket:
+    """The ticket if the signed-in user may do `action` to it in the panel (core.permissions); else 404."""
+    if ticket is None or not decide(session, signed_in_user(), action, ticket, surface=Surface.PANEL):
+        abort(404)
+    return ticket
 
 
 def staff_members(session: Session) -> list[User]:
+    """Active agents and admins by name: who can be assigned tickets or join a group."""
     query = select(User).where(User.role.in_([Role.ADMIN, Role.AGENT]), User.active.is_(True)).order_by(User.name, User.email)
     return list(session.scalars(query))
 
@@ -47,14 +39,8 @@ def staff_choices(staff: list[User], *, none_label: str) -> Choices:
 
 
 def active_groups(session: Session) -> list[Group]:
-    """The catalog with its categories and subcategories loaded (three queries)."""
-    query = (
-        select(Group)
-        .where(Group.active.is_(True))
-        .options(selectinload(Group.categories).selectinload(Category.subcategories))
-        .order_by(Group.name)
-    )
-    return list(session.scalars(query))
+    """The active catalog in the admin's order, its categories and subcategories loaded."""
+    return catalog_tree(session, active_only=True)
 
 
 def catalog_choices(groups: list[Group], *, none_label: str, subcategories: bool) -> Choices:

@@ -18,7 +18,16 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError, InvalidInput
 from core.merge import merge_tickets
-from core.models import LinkKind, MessageKind, Priority, Status, Ticket, TicketLink, User
+from core.models import (
+    LinkKind,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketLink,
+    User,
+)
+from core.permissions import Action
 from core.tickets import (
     MessageBody,
     add_message,
@@ -36,7 +45,7 @@ from webadmin.db import get_runtime, get_session
 from webadmin.forms import UnwatchForm, ticket_number
 from webadmin.staff import bp
 from webadmin.staff.attachments import store_uploads
-from webadmin.staff.common import catalog_entry, writing
+from webadmin.staff.common import catalog_entry, permitted, writing
 from webadmin.staff.ticket_page import action_form, render_ticket
 
 Run = Callable[[Session, Ticket, User], str]
@@ -47,12 +56,11 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
-def submitted(number: int, prefix: str) -> Any:
-    """The posted form `prefix`, with its choices for this ticket; 404 for a missing ticket."""
+def submitted(number: int, prefix: str, action: Action = Action.WORK) -> Any:
+    """The posted form `prefix`, with its choices for this ticket; 404 for a missing ticket or
+    one the signed-in user may not do `action` to."""
     session = get_session()
-    ticket = session.get(Ticket, number)
-    if ticket is None:
-        abort(404)
+    ticket = permitted(session, session.get(Ticket, number), action)
     return action_form(session, ticket, prefix, fresh=False)
 
 
@@ -79,7 +87,7 @@ def act(number: int, prefix: str, field: str, run: Callable[[Any], Run]) -> Resp
 def _message(number: int, kind: MessageKind, done: str) -> ResponseReturnValue:
     """A reply or a note. Files go into the store before the transaction, so the write lock
     is not held while they are written and synced."""
-    form = submitted(number, "reply")
+    form = submitted(number, "reply", Action.SEE_INTERNAL_NOTES if kind is MessageKind.NOTE else Action.COMMENT)
     if not form.validate_on_submit():
         return render_ticket(number, ("reply", form))
     attachments = store_uploads(get_runtime().blobs, form.files.data or [])
@@ -181,7 +189,7 @@ def remove_ticket_watcher(number: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     with writing() as (session, me):
-        ticket, user = get_ticket(session, number), session.get(User, int(form.user_id.data))
+        ticket, user = permitted(session, session.get(Ticket, number), Action.WORK), session.get(User, int(form.user_id.data))
         if user is None or user not in ticket.watchers:
             flash("That person is not watching this ticket.", "error")
         else:

@@ -17,8 +17,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from core.errors import InvalidInput
-from core.models import Group, Priority, Status, User
+from core.models import Group, Priority, Status, User, utcnow
 from core.models.views import SavedView
+from core.sla.list_queries import DueFilter
 from core.ticket_queries import COUNT_CAP, OPEN_STATUSES, Cursor, Sort, StatusCount, TicketFilter, status_counts, ticket_page
 from webadmin.auth import signed_in_user
 from webadmin.db import get_session
@@ -30,11 +31,6 @@ PAGE_SIZE = 50
 
 STATUS_TABS = [("", "All"), ("open", "Open"), *((status.value, status.value.replace("_", " ").capitalize()) for status in Status)]
 """The list's tabs: (the `status` parameter, its label)."""
-
-
-@bp.route("/")
-def index() -> ResponseReturnValue:
-    return redirect(url_for("admin.tickets"))
 
 
 def filter_form(data: MultiDict[str, str], staff: list[User], groups: list[Group]) -> FilterForm:
@@ -68,6 +64,7 @@ def ticket_filter(form: FilterForm, me: User) -> TicketFilter:
         created_from=form.created_from.data,
         created_to=form.created_to.data,
         text=form.q.data or "",
+        due=DueFilter(form.due.data) if form.due.data else None,
     )
 
 
@@ -119,7 +116,7 @@ def tickets() -> ResponseReturnValue:
     bulk = bulk_form(staff, groups, formdata=None, back=request.full_path)
     return render_template(
         "admin/tickets.html",
-        form=form, page=page, args=args, tabs=STATUS_TABS,
+        form=form, page=page, args=args, tabs=STATUS_TABS, now=utcnow(),
         bulk=bulk, views=saved_views(session, me), save_view=SavedViewForm(formdata=None, prefix="view", query=urlencode(args)),
     )  # fmt: skip
 

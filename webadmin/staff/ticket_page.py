@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from wtforms import SelectChoice
 
-from core.models import LinkKind, Message, Ticket, TicketEvent, TicketLink
+from core.models import LinkKind, Message, Ticket, TicketEvent, TicketLink, utcnow
+from core.permissions import Action
+from core.sla.readings import read_targets
+from core.sla.services import offered_services
 from core.status import TRANSITIONS
 from webadmin.db import get_session
 from webadmin.forms import (
@@ -22,12 +26,21 @@ from webadmin.forms import (
     MergeForm,
     MessageForm,
     PriorityForm,
+    ServiceForm,
+    SlaTickForm,
     StatusForm,
     WatcherForm,
 )
 from webadmin.staff import bp
 from webadmin.staff.attachments import mail_html
-from webadmin.staff.common import active_groups, catalog_choices, catalog_value, staff_choices, staff_members
+from webadmin.staff.common import (
+    active_groups,
+    catalog_choices,
+    catalog_value,
+    permitted,
+    staff_choices,
+    staff_members,
+)
 
 FORMS: dict[str, type[FlaskForm]] = {
     "reply": MessageForm,
@@ -38,6 +51,8 @@ FORMS: dict[str, type[FlaskForm]] = {
     "watcher": WatcherForm,
     "link": LinkForm,
     "merge": MergeForm,
+    "service": ServiceForm,
+    "sla": SlaTickForm,
 }
 """Each action form by its prefix, which is also the name of its slot in the page."""
 
@@ -69,9 +84,7 @@ def load_ticket(session: Session, number: int) -> Ticket:
             selectinload(Ticket.watchers),
         ],
     )
-    if found is None:
-        abort(404)
-    return found
+    return permitted(session, found, Action.VIEW)
 
 
 def linked_tickets(session: Session, ticket: Ticket) -> list[LinkedTicket]:
@@ -96,6 +109,7 @@ def action_form(session: Session, ticket: Ticket, prefix: str, *, fresh: bool) -
         "status": {"status": ticket.status.value},
         "priority": {"priority": ticket.priority.value},
         "category": {"catalog": catalog_value(ticket.group, ticket.category, ticket.subcategory)},
+        "service": {"service": str(ticket.service_id or "")},
     }
     form_class = FORMS[prefix]
     form = form_class(formdata=None, prefix=prefix, data=defaults.get(prefix)) if fresh else form_class(prefix=prefix)
@@ -106,6 +120,9 @@ def action_form(session: Session, ticket: Ticket, prefix: str, *, fresh: bool) -
         form.status.choices = [choice for choice in STATUS_CHOICES if choice.value in allowed]
     elif isinstance(form, CategoryForm):
         form.catalog.choices = catalog_choices(active_groups(session), none_label="No category", subcategories=True)
+    elif isinstance(form, ServiceForm):
+        offered = offered_services(session, ticket.service)
+        form.service.choices = [SelectChoice("", "None"), *(SelectChoice(str(item.id), item.name) for item in offered)]
     return form
 
 
@@ -123,6 +140,7 @@ def render_ticket(number: int, failed: tuple[str, FlaskForm] | None = None) -> R
         messages=[ShownMessage(message, mail_html(message)) for message in ticket.messages],
         links=linked_tickets(session, ticket),
         forms=forms,
+        sla=read_targets(ticket, utcnow()),
     )
     return page, 400 if failed is not None else 200
 

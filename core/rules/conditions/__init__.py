@@ -1,8 +1,9 @@
 """The condition kinds, found by scanning this package: adding a kind is adding one file
 that defines `CONDITIONS = (...)`.
 
-A condition has a `name`, a one-line `description`, `errors(params)` for the editor (field
--> message) and `check(facts, params)`, which returns why it matched, or None."""
+A condition has a `name`, a one-line `description`, the names of its `fields` (its params,
+for the editor's form), `errors(params)` for the editor (field -> message) and
+`check(facts, params)`, which returns why it matched, or None."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.rules.facts import MailFacts
 class Condition(Protocol):
     name: str
     description: str
+    fields: tuple[str, ...]
 
     def errors(self, params: Mapping[str, Any]) -> dict[str, str]: ...
 

@@ -13,6 +13,7 @@ from core.rules.facts import MailFacts
 class HasAttachment:
     name = "has_attachment"
     description = "The mail has an attachment (of a type, e.g. image/* or *.pdf)"
+    fields = ("type",)
 
     def errors(self, params: Mapping[str, Any]) -> dict[str, str]:
         kind = params.get("type", "")

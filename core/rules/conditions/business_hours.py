@@ -23,6 +23,7 @@ def _clock(value: Any) -> time | None:
 class BusinessHours:
     name = "business_hours"
     description = "Received inside (or outside) business hours"
+    fields = ("inside", "timezone", "days", "start", "end")
 
     def errors(self, params: Mapping[str, Any]) -> dict[str, str]:
         settings = {**DEFAULTS, **params}

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.rules.facts import MailFacts
-from core.rules.matching import describe, matcher_errors, matches
+from core.rules.matching import MATCHER_FIELDS, describe, matcher_errors, matches
 
 
 class HeaderCondition:
     name = "header"
     description = "A header of the mail (e.g. X-Priority, List-Id)"
+    fields = ("header", *MATCHER_FIELDS)
 
     def errors(self, params: Mapping[str, Any]) -> dict[str, str]:
         header = params.get("header")

@@ -11,6 +11,7 @@ from core.rules.facts import MailFacts
 class KnownSender:
     name = "known_sender"
     description = "The sender is (or is not) a known user"
+    fields = ("known",)
 
     def errors(self, params: Mapping[str, Any]) -> dict[str, str]:
         return {} if isinstance(params.get("known", True), bool) else {"known": "true or false"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.rules.facts import MailFacts
-from core.rules.matching import describe, matcher_errors, matches
+from core.rules.matching import MATCHER_FIELDS, describe, matcher_errors, matches
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class TextCondition:
     name: str
     description: str
     read: Callable[[MailFacts], Iterable[str]]
+    fields: tuple[str, ...] = MATCHER_FIELDS
 
     def errors(self, params: Mapping[str, Any]) -> dict[str, str]:
         return matcher_errors(params)
