@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from email.headerregistry import Address
 from email.errors import HeaderParseError
+from email.headerregistry import Address
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import AlreadyExists, InvalidInput, NotFound
@@ -111,3 +111,16 @@ def update_user(
     if not role.is_staff:
         user.groups = []
     session.flush()
+
+
+def user_list_filters(role: str, text: str, after: str) -> list[ColumnElement[bool]]:
+    """The user list's filters (admin page and API): `role` a role's name, `text` a part of the address, name or department, `after` an address."""
+    filters = []
+    if role:
+        filters.append(User.role == parse_role(role))
+    if text:
+        pattern = f"%{text.lower()}%"
+        filters.append(or_(User.email.like(pattern), User.name.ilike(pattern), User.department.ilike(pattern)))
+    if after:
+        filters.append(User.email > after)
+    return filters

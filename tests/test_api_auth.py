@@ -36,7 +36,7 @@ from tests.api_helpers import (
 )
 from tests.test_web_auth import sign_in as web_sign_in
 from webadmin.api import jwt_tokens
-from webadmin.auth import _fingerprint
+from webadmin.auth import password_fingerprint
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_expired_forged_and_unsigned_tokens_are_refused(app: Flask, runtime: Run
     client = app.test_client()
     with unit_of_work(runtime.sessions) as session:
         alice = get_user(session, ALICE)
-        fingerprint = _fingerprint(alice)
+        fingerprint = password_fingerprint(alice)
         alice_id = alice.id
     secret = runtime.settings.secret_key
     expired = jwt_tokens.issue(secret, jwt_tokens.Kind.ACCESS, alice_id, fingerprint, utcnow() - timedelta(hours=1))

@@ -89,7 +89,7 @@ def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
     delivering to a recording SMTP relay."""
     relay = Relay()
     relay.start()
-    env = postdesk_env(settings, POSTDESK_SMTP_HOST="127.0.0.1", POSTDESK_SMTP_PORT=str(relay.port))
+    env = postdesk_env(settings, POSTDESK_SMTP_HOST="127.0.0.1", POSTDESK_SMTP_PORT=str(relay.port), POSTDESK_BACKUP_KEEP="0")
     me = [sys.executable, "-m", "postdesk"]
     smtp_port, web_port = free_port(), free_port()
     processes = [

@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_delivery_sends_that_mail_at_most_once_more_and_lose
     relay = Relay()
     relay.handler = handler = StallingHandler()
     relay.start()
-    env = postdesk_env(settings, POSTDESK_SMTP_HOST="127.0.0.1", POSTDESK_SMTP_PORT=str(relay.port))
+    env = postdesk_env(settings, POSTDESK_SMTP_HOST="127.0.0.1", POSTDESK_SMTP_PORT=str(relay.port), POSTDESK_BACKUP_KEEP="0")
     command = [sys.executable, "-m", "postdesk", "worker"]
     try:
         worker = launch(command, env, tmp_path / "worker-1.log")

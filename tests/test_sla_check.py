@@ -123,3 +123,15 @@ def test_the_check_stamps_without_mail_when_the_session_cannot_mail(world: sessi
     assert report.warned == 1
     with unit_of_work(world) as session:
         assert mails(session, "sla_warning") == []
+
+
+def test_warnings_are_not_held_back_by_the_auto_reply_limit(world: sessionmaker[Session], runtime: Runtime) -> None:
+    """The hourly limit on automatic mail bounds loops with auto-responders; an SLA notice is
+    caused by no inbound mail, so an agent with many tickets due hears of every one."""
+    limit = runtime.mail_identity.autoreply_limit
+    numbers = [opened(world, assigned=True) for _ in range(limit + 2)]
+    start = max(created for _, created in numbers)
+    assert check_sla(runtime, now=start + timedelta(minutes=46)).warned == limit + 2
+    with unit_of_work(world) as session:
+        assert len(mails(session, "sla_warning")) == limit + 2
+

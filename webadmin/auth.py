@@ -47,7 +47,7 @@ class Account(UserMixin):
         self.user = user
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{_fingerprint(self.user)}"
+        return f"{self.user.id}:{password_fingerprint(self.user)}"
 
     @property
     def is_active(self) -> bool:
@@ -72,7 +72,8 @@ def can_sign_in(user: User) -> bool:
     return user.active and bool(user.password_hash)
 
 
-def _fingerprint(user: User) -> str:
+def password_fingerprint(user: User) -> str:
+    """Part of every session and API token: a new password (or none) ends them all."""
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
@@ -82,7 +83,7 @@ def load_account(session_id: str) -> Account | None:
     if not user_id.isdigit():
         return None
     user = get_session().get(User, int(user_id))
-    if user is None or not can_sign_in(user) or not hmac.compare_digest(_fingerprint(user), fingerprint):
+    if user is None or not can_sign_in(user) or not hmac.compare_digest(password_fingerprint(user), fingerprint):
         return None
     return Account(user)
 

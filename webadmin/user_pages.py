@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import selectinload
 
 from core.db import unit_of_work
 from core.errors import DomainError
 from core.models import Role, Status, Ticket, User
-from core.users import add_user, parse_role, update_user
+from core.users import add_user, parse_role, update_user, user_list_filters
 from webadmin.access import admins_only
 from webadmin.actions import action
 from webadmin.db import get_runtime, get_session
@@ -29,25 +29,12 @@ PAGE_SIZE = 100
 TICKETS_SHOWN = 50
 
 
-def _filters(role: str, text: str, after: str) -> list[ColumnElement[bool]]:
-    """`role` a role's name, `text` a part of the address, name or department, `after` an address."""
-    filters = []
-    if role:
-        filters.append(User.role == parse_role(role))
-    if text:
-        pattern = f"%{text.lower()}%"
-        filters.append(or_(User.email.like(pattern), User.name.ilike(pattern), User.department.ilike(pattern)))
-    if after:
-        filters.append(User.email > after)
-    return filters
-
-
 @bp.route("")
 def index() -> ResponseReturnValue:
     """Sorted by address; `?after=` (an address) is the next page, `?role=` and `?q=` filter."""
     role, text, after = (request.args.get(name, "").strip() for name in ("role", "q", "after"))
     try:
-        filters = _filters(role, text, after)
+        filters = user_list_filters(role, text, after)
     except DomainError as error:
         abort(400, str(error))
     query = select(User).where(*filters).order_by(User.email).limit(PAGE_SIZE + 1)

@@ -43,10 +43,10 @@ class RestoreResult:
 
 
 def restore_backup(rt: Runtime, archive_path: Path, actor: str) -> RestoreResult:
-    refuse_unless_empty(rt.engine)
     with open_archive(archive_path) as archive, tempfile.TemporaryDirectory(prefix="postdesk-restore-") as scratch:
         stream = members(archive)
         manifest = _manifest(next(stream, None), rt.engine)
+        refuse_unless_empty(rt.engine)
         database = _database_file(next(stream, None), manifest, Path(scratch))
         restored = sum(_restore_blob(rt.blobs, member.name, reader) for member, reader in stream)
         (postgres if manifest.backend == "postgresql" else sqlite).load(rt.engine, database)

@@ -37,12 +37,18 @@ def automatic_mails_last_hour(session: Session, address: str) -> int:
     return session.scalar(query) or 0
 
 
-def may_mail(session: Session, identity: MailIdentity, user: User, *, automatic: bool) -> bool:
+def may_mail(session: Session, identity: MailIdentity, user: User, *, automatic: bool, throttled: bool = True) -> bool:
     """Never a suppressed (hard-bounced) or inactive address; automatic mail at most
-    `autoreply_limit` an hour per address, counted in the database so it holds across processes."""
+    `autoreply_limit` an hour per address, counted in the database so it holds across processes.
+
+    The limit bounds loops with auto-responders, so `throttled=False` is only for automatic mail
+    that no inbound mail can cause (the SLA check's notices to staff): a busy agent must not
+    miss a breach because the hour's quota went on earlier warnings."""
     if user.undeliverable or not user.active:
         return False
-    return not automatic or automatic_mails_last_hour(session, user.email) < identity.autoreply_limit
+    if not automatic or not throttled:
+        return True
+    return automatic_mails_last_hour(session, user.email) < identity.autoreply_limit
 
 
 def template_overrides(session: Session, name: str) -> dict[str, str]:
@@ -68,8 +74,9 @@ def enqueue(
     context: dict[str, Any] | None = None,
     in_reply_to: str | None = None,
     source_message: Message | None = None,
+    throttled: bool = True,
 ) -> OutboxMessage | None:
-    if not may_mail(session, identity, recipient, automatic=automatic):
+    if not may_mail(session, identity, recipient, automatic=automatic, throttled=throttled):
         return None
     unsubscribe_url = _unsubscribe_url(identity, recipient, template)
     rendered = render(

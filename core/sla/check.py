@@ -102,7 +102,7 @@ def _notify(
         if identity is None:
             continue
         for recipient in recipients(session, ticket):
-            enqueue(session, identity, ticket=ticket, template=template, recipient=recipient, automatic=True)
+            enqueue(session, identity, ticket=ticket, template=template, recipient=recipient, automatic=True, throttled=False)
 
 
 def check_clocks(session: Session, now: datetime, limit: int = BATCH) -> CheckReport:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.models import User
-from core.users import add_user, update_user
+from core.users import add_user, update_user, user_list_filters
 from webadmin.api import shapes
 from webadmin.api.bearer import Access
 from webadmin.api.blueprint import api
@@ -22,7 +22,6 @@ from webadmin.api.schemas.users import (
 )
 from webadmin.api.session import writing
 from webadmin.db import get_session
-from webadmin.user_pages import _filters as user_filters
 
 TAG = "Admin: users"
 
@@ -30,7 +29,7 @@ TAG = "Admin: users"
 @api.operation("GET", "/admin/users", tag=TAG, access=Access.ADMIN, query=UsersQuery, response=UserPage)
 def list_users(query: UsersQuery) -> UserPage:
     """People by address, filtered by role or a part of address, name or department; `after` pages."""
-    filters = user_filters(query.role.value if query.role else "", query.q.strip(), query.after.strip().lower())
+    filters = user_list_filters(query.role.value if query.role else "", query.q.strip(), query.after.strip().lower())
     found = (
         select(User).where(*filters).options(selectinload(User.groups)).order_by(User.email).limit(query.limit + 1)
     )

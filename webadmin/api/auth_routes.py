@@ -15,12 +15,12 @@ from webadmin.api.bearer import Access, caller, user_behind
 from webadmin.api.blueprint import api
 from webadmin.api.errors import ApiError
 from webadmin.api.schemas.auth import LoginRequest, Me, RefreshRequest, TokenPair
-from webadmin.auth import WRONG_CREDENTIALS, _fingerprint, authenticate
+from webadmin.auth import WRONG_CREDENTIALS, authenticate, password_fingerprint
 from webadmin.db import get_runtime, get_session
 
 
 def token_pair(user: User) -> TokenPair:
-    secret, now, fingerprint = get_runtime().settings.secret_key, utcnow(), _fingerprint(user)
+    secret, now, fingerprint = get_runtime().settings.secret_key, utcnow(), password_fingerprint(user)
     return TokenPair(
         access_token=jwt_tokens.issue(secret, jwt_tokens.Kind.ACCESS, user.id, fingerprint, now),
         refresh_token=jwt_tokens.issue(secret, jwt_tokens.Kind.REFRESH, user.id, fingerprint, now),

@@ -19,7 +19,7 @@ from core.db import unit_of_work
 from core.models import Role, User, utcnow
 from webadmin.api import jwt_tokens
 from webadmin.api.errors import ApiError
-from webadmin.auth import _fingerprint, can_sign_in
+from webadmin.auth import can_sign_in, password_fingerprint
 from webadmin.db import get_runtime, get_session
 
 
@@ -74,7 +74,7 @@ def _by_access_token(token: str) -> User:
 def user_behind(claims: jwt_tokens.Claims) -> User:
     """The user a JWT names, if they may still sign in with the password the token was issued for."""
     user = get_session().get(User, claims.user_id)
-    if user is None or not can_sign_in(user) or not hmac.compare_digest(_fingerprint(user), claims.fingerprint):
+    if user is None or not can_sign_in(user) or not hmac.compare_digest(password_fingerprint(user), claims.fingerprint):
         raise _unauthorized("Bearer token refused: the user's password or status changed; sign in again.")
     return user
 
