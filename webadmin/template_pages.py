@@ -36,6 +36,8 @@ PURPOSES = {
     "ticket_assigned": "To the staff member a ticket was assigned to.",
     "new_ticket_in_group": "To a group's members, when a new ticket arrives in the group.",
     "password_reset": "The link to set a new password (no ticket).",
+    "sla_warning": "To the assignee (else the group's members), when a target's warning share has run.",
+    "sla_breach": "To the group's leads (else the assignee), when a target is breached.",
 }
 
 
