@@ -37,5 +37,7 @@ def reprocess(gateway: Gateway, inbound_id: int) -> IngestResult:
             raise NotFound(f"no inbound message #{inbound_id}")
         if row.outcome not in REPROCESSABLE:
             raise InvalidInput(f"inbound #{inbound_id} is {row.outcome.value}; only failed or ignored mail is re-run")
+        if not gateway.blobs.path(row.raw_sha256).is_file():
+            raise NotFound(f"inbound #{inbound_id} cannot be re-run: its raw source was purged by retention")
         mail = stored_mail(gateway, row)
     return ingest(gateway, mail, reprocess_id=inbound_id)

@@ -10,12 +10,14 @@ import os
 import time
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from core.blob_sweep import FRESH_SECONDS
 from core.config import Settings, load_settings
 from core.db import unit_of_work
+from core.errors import NotFound
 from core.models import (
     AuditRecord,
     InboundMessage,
@@ -30,12 +32,14 @@ from core.retention import RetentionPolicy, purge
 from core.runtime import Runtime
 from core.tickets import change_status, get_ticket
 from mailgateway.intake import Gateway
+from mailgateway.reprocess import reprocess
 from postdesk.cli import main
 from postdesk.worker.singletons import run_due, singleton_jobs
 from tests.cli_helpers import postdesk, postdesk_env
 from tests.db_fixtures import environment_for
 from tests.mail_fixtures import build_mail, deliver
 from tests.test_backup import mail_with_attachment
+from tests.web_helpers import AGENT, add_people, client_for, make_app, text
 
 LOGO = b"\x89PNG logo in every signature"
 OLD = timedelta(days=100)
@@ -159,3 +163,20 @@ def test_a_file_stored_again_while_the_purge_runs_is_kept(gateway: Gateway, runt
     assert runtime.blobs.get(sha) == picture
     assert report.files.kept == 1 and report.files.removed == 1, "the raw mail went, the picture stayed"
     assert FRESH_SECONDS >= 3600
+
+
+def test_a_purged_message_keeps_its_page_and_refuses_a_rerun(gateway: Gateway, runtime: Runtime, settings: Settings) -> None:
+    add_people(runtime)
+    rejected = deliver(gateway, build_mail(sender="stranger@other.example", subject="Refused once")).inbound_id
+    with unit_of_work(runtime.sessions) as session:
+        session.execute(update(InboundMessage).values(received_at=utcnow() - OLD, outcome=Outcome.REJECTED))
+    _age_files(runtime)
+    assert postdesk(settings, "purge", "--raw-mail-days", "30").returncode == 0
+
+    with pytest.raises(NotFound, match="its raw source was purged by retention"):
+        reprocess(gateway, rejected)
+    agent = client_for(make_app(runtime), AGENT)
+    page = agent.get(f"/admin/inbound/{rejected}")
+    assert page.status_code == 200 and 'id="raw-purged"' in text(page)
+    assert "Reprocess" not in text(page) and "Download .eml" not in text(page)
+    assert agent.get(f"/admin/inbound/{rejected}/raw").status_code == 404

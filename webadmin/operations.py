@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from core.errors import DomainError
@@ -69,21 +78,30 @@ def _inbound_row(inbound_id: int) -> InboundMessage:
     return row
 
 
-def _raw(row: InboundMessage) -> bytes:
+def _stored_raw(row: InboundMessage) -> bytes | None:
+    """The raw source, or None once retention (core.retention) has purged it."""
     path = get_runtime().blobs.path(row.raw_sha256)
-    if not path.is_file():
-        abort(404, "the raw message is missing from the store")
-    return path.read_bytes()
+    return path.read_bytes() if path.is_file() else None
+
+
+def _raw(row: InboundMessage) -> bytes:
+    raw = _stored_raw(row)
+    if raw is None:
+        abort(404, "the raw message is no longer stored (purged by retention)")
+    return raw
 
 
 @bp.route("/inbound/<int:inbound_id>")
 def inbound_message(inbound_id: int) -> ResponseReturnValue:
-    """One log row with its rule hits and the raw source as text (decoded for reading only)."""
+    """One log row with its rule hits and the raw source as text (decoded for reading only).
+    The row outlives its raw source when retention purged it: the page says so."""
     row = _inbound_row(inbound_id)
-    raw = _raw(row)
+    raw = _stored_raw(row)
     return render_template(
-        "admin/inbound_message.html", row=row, raw=raw[:RAW_SHOWN].decode("utf-8", "replace"),
-        truncated=len(raw) > RAW_SHOWN, reprocessable=row.outcome in REPROCESSABLE,
+        "admin/inbound_message.html", row=row,
+        raw=None if raw is None else raw[:RAW_SHOWN].decode("utf-8", "replace"),
+        truncated=raw is not None and len(raw) > RAW_SHOWN,
+        reprocessable=raw is not None and row.outcome in REPROCESSABLE,
     )
 
 
