@@ -37,7 +37,8 @@ class InboundMessage(Base):
     source: Mapped[InboundSource] = mapped_column(str_enum(InboundSource, "inbound_source"))
     message_id: Mapped[str | None] = mapped_column(String(998))
     dedupe_key: Mapped[str] = mapped_column(String(1000), index=True)
-    raw_sha256: Mapped[str] = mapped_column(String(64))
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    """Indexed for retention: a stored file goes only when no row refers to it (core.blob_sweep)."""
     raw_size: Mapped[int]
     envelope_from: Mapped[str | None] = mapped_column(String(320))
     envelope_to: Mapped[str] = mapped_column(Text, default="")
