@@ -90,11 +90,13 @@ def test_agent_finds_replies_changes_status_and_bulk_assigns(
     expect(page.locator("[data-count-for='open']")).to_have_text("4")
     save_screenshot(page, "tickets", tmp_path)
 
+    page.wait_for_load_state("load")
     page.keyboard.press("/")
     expect(page.locator("#q")).to_be_focused()
     page.keyboard.type("cartridge")
     page.keyboard.press("Enter")
     expect(page.locator("table.tickets tbody tr")).to_have_count(1)
+    page.wait_for_load_state("load")  # the row is parsed before the deferred script binds the keys
     page.keyboard.press("j")
     expect(page.locator("tr.current td.title a")).to_be_focused()
     page.keyboard.press("Enter")
