@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import IllegalTransition, NotFound
 from core.models import Message, MessageKind, Status, Ticket, User
-from core.permissions import Action, Surface, decide, rule_condition, ticket_condition
+from core.permissions import (
+    Action,
+    Surface,
+    decide,
+    rule_condition,
+    rule_count,
+    ticket_condition,
+)
 from core.search import fts5_query
 from core.status import TRANSITIONS
 from core.ticket_queries import Cursor, TicketPage
@@ -50,23 +57,27 @@ class Tab(StrEnum):
 TAB_RULES = {Tab.MINE: "requester", Tab.WATCHING: "watcher", Tab.ORGANIZATION: "customer_manager"}
 
 
-def tab_condition(tab: Tab, user: User) -> ColumnElement[bool]:
-    return rule_condition(TAB_RULES[tab], user)
+def tab_condition(session: Session, tab: Tab, user: User) -> ColumnElement[bool]:
+    return rule_condition(session, TAB_RULES[tab], user)
 
 
-def _visible_to(user: User, action: Action = Action.VIEW) -> ColumnElement[bool]:
-    return ticket_condition(user, action, surface=Surface.PORTAL)
+def tab_count(session: Session, tab: Tab, user: User) -> int:
+    return rule_count(session, TAB_RULES[tab], user)
+
+
+def _visible_to(session: Session, user: User, action: Action = Action.VIEW) -> ColumnElement[bool]:
+    return ticket_condition(session, user, action, surface=Surface.PORTAL)
 
 
 def can_see(session: Session, user: User, number: int) -> bool:
-    return session.scalar(select(Ticket.id).where(Ticket.id == number, _visible_to(user))) is not None
+    return session.scalar(select(Ticket.id).where(Ticket.id == number, _visible_to(session, user))) is not None
 
 
 def visible_ticket(session: Session, user: User, number: int, action: Action = Action.VIEW) -> Ticket:
     """The ticket if `user` may do `action` to it in the portal, with its conversation loaded; else NotFound."""
     query = (
         select(Ticket)
-        .where(Ticket.id == number, _visible_to(user, action))
+        .where(Ticket.id == number, _visible_to(session, user, action))
         .options(
             selectinload(Ticket.messages).selectinload(Message.attachments),
             selectinload(Ticket.messages).selectinload(Message.author),
@@ -136,7 +147,7 @@ def ticket_page(
 ) -> TicketPage:
     """One page of the tab (in `statuses`, if given), last updated first, keyset-paged on
     (updated_at, id) like the staff list."""
-    conditions = [tab_condition(tab, user)]
+    conditions = [tab_condition(session, tab, user)]
     if statuses:
         conditions.append(Ticket.status.in_(sorted(statuses)))
     if text.strip():

@@ -32,6 +32,7 @@ from core.permissions import (
     TicketFacts,
     decide,
     rule_condition,
+    rule_count,
     ticket_condition,
 )
 from core.runtime import Runtime
@@ -73,7 +74,7 @@ def test_decision_and_list_condition_agree_everywhere(org_world: OrgWorld) -> No
             user = get_user(session, email)
             for action in TICKET_ACTIONS:
                 for surface in (None, Surface.PANEL, Surface.PORTAL):
-                    listed = _selected(session, ticket_condition(user, action, surface=surface))
+                    listed = _selected(session, ticket_condition(session, user, action, surface=surface))
                     decided = {ticket.id for ticket in tickets if decide(session, user, action, ticket, surface=surface)}
                     assert listed == decided, (email, action, surface)
 
@@ -88,16 +89,17 @@ def test_each_rule_agrees_with_its_sql(org_world: OrgWorld) -> None:
             grants = Grants(session, user)
             for rule in TICKET_RULES:
                 held = {t.id for t in tickets if rule.applies_to(user) and rule.holds(grants, TicketFacts(t))}
-                assert held == _selected(session, rule_condition(rule.name, user)), (email, rule.name)
+                assert held == _selected(session, rule_condition(session, rule.name, user)), (email, rule.name)
+                assert rule_count(session, rule.name, user) == len(held), (email, rule.name)
 
 
 def test_what_each_attribute_grants_and_the_rule_that_says_so(org_world: OrgWorld) -> None:
     numbers = org_world.tickets
     with org_world.runtime.sessions() as session:
         sam, boss, lena = (get_user(session, email) for email in (SUPPORT_MANAGER, PARENT_MANAGER, CHILD_MANAGER))
-        assert _selected(session, rule_condition("support_manager", sam)) == {numbers["acme"]}
-        assert _selected(session, rule_condition("customer_manager", boss)) == {numbers["acme"], numbers["lab"]}
-        assert _selected(session, rule_condition("customer_manager", lena)) == {numbers["lab"]}
+        assert _selected(session, rule_condition(session, "support_manager", sam)) == {numbers["acme"]}
+        assert _selected(session, rule_condition(session, "customer_manager", boss)) == {numbers["acme"], numbers["lab"]}
+        assert _selected(session, rule_condition(session, "customer_manager", lena)) == {numbers["lab"]}
         lab = session.get(Ticket, numbers["lab"])
         assert lab is not None
         assert decide(session, boss, Action.COMMENT, lab) == decide(session, boss, Action.VIEW, lab)
@@ -117,10 +119,10 @@ def test_an_inactive_contract_gives_nobody_rights(org_world: OrgWorld) -> None:
         assert contract is not None
         contract.active = False
     with org_world.runtime.sessions() as session:
-        assert _selected(session, rule_condition("customer_manager", get_user(session, PARENT_MANAGER))) == set()
-        assert _selected(session, rule_condition("support_manager", get_user(session, SUPPORT_MANAGER))) == set()
+        assert _selected(session, rule_condition(session, "customer_manager", get_user(session, PARENT_MANAGER))) == set()
+        assert _selected(session, rule_condition(session, "support_manager", get_user(session, SUPPORT_MANAGER))) == set()
         lena = get_user(session, CHILD_MANAGER)
-        assert _selected(session, rule_condition("customer_manager", lena)) == {org_world.tickets["lab"]}, "her own contract stays"
+        assert _selected(session, rule_condition(session, "customer_manager", lena)) == {org_world.tickets["lab"]}, "her own contract stays"
 
 
 def test_a_client_named_as_support_manager_gets_nothing(org_world: OrgWorld) -> None:
@@ -136,7 +138,7 @@ def test_a_client_named_as_support_manager_gets_nothing(org_world: OrgWorld) -> 
         session.execute(insert(contract_support_managers).values(contract_id=org_world.contracts["acme"], user_id=gina.id))
     with org_world.runtime.sessions() as session:
         gina = get_user(session, OTHER_CLIENT)
-        assert _selected(session, ticket_condition(gina)) == {org_world.tickets["globex"]}
+        assert _selected(session, ticket_condition(session, gina)) == {org_world.tickets["globex"]}
 
 
 def test_who_may_open_a_ticket_under_a_contract(org_world: OrgWorld) -> None:
@@ -201,7 +203,7 @@ def test_mail_domains_are_checked_unique_and_the_most_specific_wins(org_world: O
 def test_staff_lists_are_not_filtered_and_strangers_see_their_own(org_world: OrgWorld) -> None:
     with org_world.runtime.sessions() as session:
         for email in (ADMIN, AGENT, SUPPORT_MANAGER):
-            assert str(ticket_condition(get_user(session, email), surface=Surface.PANEL)) == "true"
+            assert str(ticket_condition(session, get_user(session, email), surface=Surface.PANEL)) == "true"
         stranger = session.scalar(select(User).where(User.email == STRANGER))
         assert stranger is not None
-        assert _selected(session, ticket_condition(stranger)) == {org_world.tickets["none"]}
+        assert _selected(session, ticket_condition(session, stranger)) == {org_world.tickets["none"]}

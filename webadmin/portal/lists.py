@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
 from core.errors import InvalidInput
-from core.models import Ticket
 from core.permissions import manages_organizations
-from core.portal_tickets import Tab, tab_condition, ticket_page
+from core.portal_tickets import Tab, tab_count, ticket_page
 from core.ticket_queries import Cursor, Sort
 from webadmin.auth import signed_in_user
 from webadmin.db import get_session
@@ -36,13 +34,9 @@ def _cursor() -> Cursor | None:
 def _list(tab: Tab) -> ResponseReturnValue:
     session, me = get_session(), signed_in_user()
     text = request.args.get("q", "").strip()[:SEARCH_MAX]
-    shown = [each for each in Tab if each is not Tab.ORGANIZATION or manages_organizations(session, me)]
-    if tab not in shown:
+    if tab is Tab.ORGANIZATION and not manages_organizations(session, me):
         abort(404)
-    counts = {
-        each: session.scalar(select(func.count()).select_from(Ticket).where(tab_condition(each, me))) or 0
-        for each in shown
-    }
+    counts = {tab: tab_count(session, tab, me)}
     page = ticket_page(session, me, tab, text=text, cursor=_cursor())
     return render_template("portal/tickets.html", tab=tab.value, q=text, page=page, counts=counts)
 
