@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -17,7 +16,7 @@ from core.runtime import Runtime
 from core.tickets import MessageBody, open_ticket
 from core.users import add_user, get_user
 from tests.test_web_auth import PASSWORD
-from webadmin import create_app
+from tests.web_helpers import make_app
 
 ADMIN = "root@corp.example"
 AGENT = "agent@corp.example"
@@ -27,13 +26,7 @@ PEOPLE = {ADMIN: Role.ADMIN, AGENT: Role.AGENT, ALICE: Role.CLIENT, BOB: Role.CL
 CATALOG = ("IT", "IT/Hardware", "IT/Hardware/Laptops", "IT/Accounts", "Facilities")
 API = "/api/v1"
 
-__all__ = ["PASSWORD"]
-
-
-def make_app(runtime: Runtime) -> Flask:
-    app = create_app(runtime)
-    app.config["TESTING"] = True
-    return app
+__all__ = ["PASSWORD", "make_app"]
 
 
 def add_people(runtime: Runtime, *, passwords: bool = False) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -15,17 +16,23 @@ from core.runtime import Runtime
 from webadmin import create_app
 
 
-@pytest.fixture
-def live_server(runtime: Runtime) -> Iterator[str]:
-    app: Flask = create_app(runtime)
+@contextmanager
+def serving(app: Flask) -> Iterator[int]:
+    """`app` served by a real threaded WSGI server on 127.0.0.1; yields its port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.server_port
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(runtime: Runtime) -> Iterator[str]:
+    with serving(create_app(runtime)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from core.runtime import Runtime
 from core.tickets import MessageBody, open_ticket
 from core.users import add_user, get_user
 from tests.test_web_auth import PASSWORD, sign_in
-from webadmin import create_app
+from tests.web_helpers import make_app
 
 ALICE = "alice@corp.example"
 BOB = "bob@corp.example"
@@ -31,13 +31,7 @@ CATALOG = ("IT", "IT/Hardware", "IT/Hardware/Laptops", "IT/Accounts", "Facilitie
 _TOKEN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 _FIELD_ERROR = re.compile(r'<p class="field-error" id="([\w-]+)-error">(.*?)</p>', re.DOTALL)
 
-__all__ = ["PASSWORD"]
-
-
-def make_app(runtime: Runtime) -> Flask:
-    app = create_app(runtime)
-    app.config["TESTING"] = True
-    return app
+__all__ = ["PASSWORD", "make_app"]
 
 
 def add_people(runtime: Runtime) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from playwright.sync_api import (
     expect,
 )
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from core.db import unit_of_work
 from core.models import MessageKind, Ticket
@@ -35,6 +33,7 @@ from core.tickets import MessageBody, add_message, get_ticket
 from core.users import get_user, mail_user
 from postdesk.worker.delivery import deliver_due
 from postdesk.worker.transports import MailSink
+from tests.browser_fixtures import serving
 from tests.portal_helpers import ADA, ALICE, PASSWORD, add_people, make_app
 
 pytestmark = pytest.mark.browser
@@ -50,14 +49,8 @@ def live_server(runtime: Runtime) -> Iterator[str]:
     add_people(runtime)
     with unit_of_work(runtime.sessions) as session:
         mail_user(session, MAX, "Max Mail")
-    server = make_server("127.0.0.1", 0, make_app(runtime), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="portal-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(make_app(runtime)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

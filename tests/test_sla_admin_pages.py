@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from core.catalog import add_path, resolve_path
 from core.db import unit_of_work
@@ -31,6 +32,7 @@ from core.runtime import Runtime
 from core.sla.calendar import due_at
 from core.sla.calendars import business_calendar
 from core.sla.services import add_service
+from tests.portal_helpers import field_errors as errors_by_field
 from tests.test_sla_tracking import OFFICE, calendar, policy
 from tests.web_helpers import (
     ADMIN,
@@ -44,11 +46,10 @@ from tests.web_helpers import (
     text,
 )
 
-_FIELD_ERROR = re.compile(r'<p class="field-error" id="([\w-]+)-error">(.*?)</p>', re.DOTALL)
 
-
-def field_errors(response: object) -> dict[str, str]:
-    return {field: " ".join(message.split()) for field, message in _FIELD_ERROR.findall(text(response))}  # type: ignore[arg-type]
+def field_errors(response: TestResponse) -> dict[str, str]:
+    """The error next to each field, its line breaks folded."""
+    return {field: " ".join(" ".join(messages).split()) for field, messages in errors_by_field(response).items()}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,13 +19,13 @@ from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from core.config import ConfigError, load_settings
 from core.db import unit_of_work
 from core.login_throttle import IP_LIMIT, record_failure
 from core.models import LoginFailure
 from core.runtime import Runtime
+from tests.browser_fixtures import serving
 from tests.db_fixtures import environment_for
 from tests.test_web_auth import PASSWORD
 from tests.web_helpers import CLIENT, add_people
@@ -76,14 +75,10 @@ def served(tmp_path: Path, database_url: str, trusted_proxies: str) -> Iterator[
         environment_for(tmp_path / "var", database_url, POSTDESK_TRUSTED_PROXIES=trusted_proxies)
     )
     runtime = Runtime(settings)
-    server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="proxy-test-server", daemon=True)
-    thread.start()
     try:
-        yield runtime, server.server_port
+        with serving(create_app(runtime)) as port:
+            yield runtime, port
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         runtime.engine.dispose()
 
 

@@ -7,7 +7,7 @@ contract gives nobody rights and takes no new tickets (core.permissions, core.pl
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 from core.contracts import ContractInvalid, ContractTerms, people, save_contract
 from core.db import unit_of_work
 from core.models import Category, Contract, Group, Organization, SlaPolicy, Ticket, User
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_or_404, get_runtime, get_session
 from webadmin.org_forms import ContractForm, addresses
 from webadmin.org_pages import bp, organization_or_404
 from webadmin.staff.common import Choices, active_groups, catalog_choices, staff_members
@@ -113,7 +113,7 @@ def _edit(session: Session, organization: Organization, contract: Contract | Non
         return _page(form, organization, contract, used)
     try:
         with unit_of_work(get_runtime().sessions) as writer:
-            mine = _contract(writer, contract.id) if contract is not None else None
+            mine = get_or_404(writer, Contract, contract.id) if contract is not None else None
             saved = save_contract(writer, organization_or_404(writer, organization.id), _terms(writer, form), mine)
             saved_id, name = saved.id, saved.name
     except ContractInvalid as refused:
@@ -123,12 +123,6 @@ def _edit(session: Session, organization: Organization, contract: Contract | Non
     flash(f"Contract “{name}” saved.", "success")
     return redirect(url_for("organizations.contract", contract_id=saved_id), 303)
 
-
-def _contract(session: Session, contract_id: int) -> Contract:
-    found = session.get(Contract, contract_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.route("/organizations/<int:organization_id>/contracts/new", methods=["GET", "POST"])
@@ -140,5 +134,5 @@ def new_contract(organization_id: int) -> ResponseReturnValue:
 @bp.route("/contracts/<int:contract_id>", methods=["GET", "POST"])
 def contract(contract_id: int) -> ResponseReturnValue:
     session = get_session()
-    found = _contract(session, contract_id)
+    found = get_or_404(session, Contract, contract_id)
     return _edit(session, found.organization, found)

@@ -6,12 +6,15 @@ the view did not commit."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g
 from sqlalchemy.orm import Session
 
 from core.runtime import Runtime
 
 RUNTIME_KEY = "postdesk.runtime"
+Row = TypeVar("Row")
 
 
 def init_app(app: Flask, runtime: Runtime) -> None:
@@ -35,3 +38,11 @@ def close_session(_error: BaseException | None = None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def get_or_404(session: Session, model: type[Row], key: int, **options: Any) -> Row:
+    """The row of `model` with primary key `key` (`options` as for Session.get), or a 404."""
+    found = session.get(model, key, **options)
+    if found is None:
+        abort(404)
+    return found

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from core.catalog import GROUP_ORDER
 from core.db import unit_of_work
@@ -23,7 +23,7 @@ from core.recipient_routes import add_route, list_routes
 from mailgateway.imap.probe import probe
 from webadmin.access import admins_only
 from webadmin.actions import action
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_or_404, get_runtime, get_session
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/admin/mailboxes")
 bp.before_request(admins_only)
@@ -76,22 +76,16 @@ def new() -> ResponseReturnValue:
     return redirect(url_for("mailboxes.edit", mailbox_id=mailbox_id))
 
 
-def _mailbox(session: Session, mailbox_id: int) -> Mailbox:
-    found = session.get(Mailbox, mailbox_id)
-    if found is None:
-        abort(404)
-    return found
-
 
 @bp.route("/<int:mailbox_id>", methods=["GET", "POST"])
 def edit(mailbox_id: int) -> ResponseReturnValue:
-    mailbox = _mailbox(get_session(), mailbox_id)
+    mailbox = get_or_404(get_session(), Mailbox, mailbox_id)
     if request.method == "GET":
         values = {column: getattr(mailbox, column) for column in ("name", "host", "port", "username", "folder")}
         return _form(mailbox, {**values, "security": mailbox.security.value, "move_to": mailbox.move_to or ""})
     try:
         with unit_of_work(get_runtime().sessions) as session:
-            update_mailbox(session, _mailbox(session, mailbox_id), **_fields(request.form))
+            update_mailbox(session, get_or_404(session, Mailbox, mailbox_id), **_fields(request.form))
     except DomainError as error:
         return _form(mailbox, request.form, str(error))
     flash("Mailbox saved.", "success")
@@ -102,14 +96,14 @@ def edit(mailbox_id: int) -> ResponseReturnValue:
 def set_enabled(mailbox_id: int) -> ResponseReturnValue:
     enabled = request.form.get("enabled") == "1"
     with action("Mailbox enabled: the gateway polls it again." if enabled else "Mailbox disabled.") as session:
-        _mailbox(session, mailbox_id).enabled = enabled
+        get_or_404(session, Mailbox, mailbox_id).enabled = enabled
     return redirect(url_for("mailboxes.index"))
 
 
 @bp.route("/<int:mailbox_id>/test", methods=["POST"])
 def test(mailbox_id: int) -> ResponseReturnValue:
     """Log in and open the folder now, with the stored settings; say what happened."""
-    account = MailboxAccount.from_row(_mailbox(get_session(), mailbox_id))
+    account = MailboxAccount.from_row(get_or_404(get_session(), Mailbox, mailbox_id))
     result = probe(account)
     if result.ok:
         flash(f"Connection works. {result.detail}", "success")

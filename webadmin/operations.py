@@ -29,7 +29,7 @@ from mailgateway.reprocess import REPROCESSABLE, reprocess
 from webadmin.access import staff_only
 from webadmin.actions import action
 from webadmin.auth import safe_next
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_or_404, get_runtime, get_session
 from webadmin.mail_sink import list_sink, read_sink, sink_path
 
 bp = Blueprint("operations", __name__, url_prefix="/admin")
@@ -71,13 +71,6 @@ def inbound() -> ResponseReturnValue:
     )
 
 
-def _inbound_row(inbound_id: int) -> InboundMessage:
-    row = get_session().get(InboundMessage, inbound_id)
-    if row is None:
-        abort(404)
-    return row
-
-
 def _stored_raw(row: InboundMessage) -> bytes | None:
     """The raw source, or None once retention (core.retention) has purged it."""
     path = get_runtime().blobs.path(row.raw_sha256)
@@ -95,7 +88,7 @@ def _raw(row: InboundMessage) -> bytes:
 def inbound_message(inbound_id: int) -> ResponseReturnValue:
     """One log row with its rule hits and the raw source as text (decoded for reading only).
     The row outlives its raw source when retention purged it: the page says so."""
-    row = _inbound_row(inbound_id)
+    row = get_or_404(get_session(), InboundMessage, inbound_id)
     raw = _stored_raw(row)
     return render_template(
         "admin/inbound_message.html", row=row,
@@ -107,7 +100,7 @@ def inbound_message(inbound_id: int) -> ResponseReturnValue:
 
 @bp.route("/inbound/<int:inbound_id>/raw")
 def inbound_raw(inbound_id: int) -> ResponseReturnValue:
-    response = Response(_raw(_inbound_row(inbound_id)), mimetype="message/rfc822")
+    response = Response(_raw(get_or_404(get_session(), InboundMessage, inbound_id)), mimetype="message/rfc822")
     response.headers["Content-Disposition"] = f"attachment; filename=inbound-{inbound_id}.eml"
     response.cache_control.private = True
     return response
@@ -116,7 +109,7 @@ def inbound_raw(inbound_id: int) -> ResponseReturnValue:
 @bp.route("/inbound/<int:inbound_id>/reprocess", methods=["POST"])
 def inbound_reprocess(inbound_id: int) -> ResponseReturnValue:
     """Run the stored mail through the pipeline again; the row shows the new outcome."""
-    _inbound_row(inbound_id)
+    get_or_404(get_session(), InboundMessage, inbound_id)
     try:
         result = reprocess(Gateway.from_runtime(get_runtime()), inbound_id)
     except DomainError as error:

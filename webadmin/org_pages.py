@@ -34,7 +34,7 @@ from core.sla.refusals import FieldRefused
 from core.users import find_user, normalise_email
 from webadmin.access import admins_only
 from webadmin.actions import action
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_or_404, get_runtime, get_session
 from webadmin.org_forms import MemberForm, OrganizationForm
 
 bp = Blueprint("organizations", __name__, url_prefix="/admin")
@@ -42,13 +42,10 @@ bp.before_request(admins_only)
 
 
 def organization_or_404(session: Session, organization_id: int) -> Organization:
-    found = session.get(
-        Organization, organization_id,
+    return get_or_404(
+        session, Organization, organization_id,
         options=[selectinload(Organization.domains), selectinload(Organization.members), selectinload(Organization.contracts)],
     )  # fmt: skip
-    if found is None:
-        abort(404)
-    return found
 
 
 def _parent_choices(session: Session, organization: Organization | None) -> list[SelectChoice]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from core.models import RoutingRule
 from core.rules.spec import RuleSpec
 from core.rules.store import RuleInvalid, save_rule, to_spec
 from core.rules.validation import rule_errors
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_or_404, get_runtime, get_session
 from webadmin.rules_editor import bp
 from webadmin.rules_editor.dry_runs import (
     BACKTEST_SIZES,
@@ -32,13 +32,6 @@ from webadmin.rules_editor.dry_runs import (
 from webadmin.rules_editor.list_views import saved_rules
 from webadmin.rules_editor.parts import editor_parts
 from webadmin.rules_editor.rule_form import SECTIONS, RuleForm
-
-
-def _saved(session: Session, rule_id: int) -> RoutingRule:
-    row = session.get(RoutingRule, rule_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _page(rule: RoutingRule | None, form: RuleForm, status: int = 200, **results: Any) -> ResponseReturnValue:
@@ -133,4 +126,4 @@ def new() -> ResponseReturnValue:
 
 @bp.route("/<int:rule_id>", methods=["GET", "POST"])
 def edit(rule_id: int) -> ResponseReturnValue:
-    return _editor(_saved(get_session(), rule_id))
+    return _editor(get_or_404(get_session(), RoutingRule, rule_id))

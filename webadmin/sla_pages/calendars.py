@@ -3,7 +3,7 @@ national holidays, company holidays), deleting one no policy uses."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from core.sla.calendars import (
     time_zones,
 )
 from webadmin.actions import action
-from webadmin.db import get_session
+from webadmin.db import get_or_404, get_session
 from webadmin.sla_pages import bp
 from webadmin.sla_pages.forms import CalendarForm
 from webadmin.sla_pages.saving import form_page, save_form
@@ -37,12 +37,6 @@ def calendars() -> ResponseReturnValue:
     rows = get_session().scalars(select(SlaCalendar).order_by(SlaCalendar.name))
     return render_template("admin/sla_calendars.html", calendars=list(rows), summary=describe_hours)
 
-
-def _calendar(session: Session, calendar_id: int) -> SlaCalendar:
-    found = session.get(SlaCalendar, calendar_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _stored(row: SlaCalendar | None) -> dict[str, object]:
@@ -77,11 +71,11 @@ def _fields(form: CalendarForm) -> CalendarFields:
 
 
 def _save(calendar_id: int | None) -> ResponseReturnValue:
-    row = _calendar(get_session(), calendar_id) if calendar_id is not None else None
+    row = get_or_404(get_session(), SlaCalendar, calendar_id) if calendar_id is not None else None
     form = _form(row)
 
     def save(session: Session) -> str:
-        return save_calendar(session, _calendar(session, calendar_id) if calendar_id is not None else None, _fields(form)).name
+        return save_calendar(session, get_or_404(session, SlaCalendar, calendar_id) if calendar_id is not None else None, _fields(form)).name
 
     def page() -> ResponseReturnValue:
         return form_page(render_template("admin/sla_calendar_form.html", form=form, calendar=row), form)
@@ -102,5 +96,5 @@ def calendar(calendar_id: int) -> ResponseReturnValue:
 @bp.post("/calendars/<int:calendar_id>/delete")
 def delete_calendar_page(calendar_id: int) -> ResponseReturnValue:
     with action("Calendar deleted.") as session:
-        delete_calendar(session, _calendar(session, calendar_id))
+        delete_calendar(session, get_or_404(session, SlaCalendar, calendar_id))
     return redirect(url_for("sla.calendars"), 303)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from core.sla.policies import (
 )
 from core.sla.refusals import FieldRefused
 from webadmin.actions import action
-from webadmin.db import get_session
+from webadmin.db import get_or_404, get_session
 from webadmin.sla_pages import bp
 from webadmin.sla_pages.choices import calendar_choices, entry_choices, service_choices
 from webadmin.sla_pages.forms import PolicyForm
@@ -36,12 +36,6 @@ def policies() -> ResponseReturnValue:
         "admin/sla_policies.html", policies=list_policies(session), describe=describe, used=used, minutes=format_minutes
     )
 
-
-def _policy(session: Session, policy_id: int) -> SlaPolicy:
-    found = session.get(SlaPolicy, policy_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _form(session: Session, policy: SlaPolicy | None) -> PolicyForm:
@@ -84,11 +78,11 @@ def _fields(session: Session, form: PolicyForm) -> PolicyFields:
 
 def _save(policy_id: int | None) -> ResponseReturnValue:
     session = get_session()
-    policy = _policy(session, policy_id) if policy_id is not None else None
+    policy = get_or_404(session, SlaPolicy, policy_id) if policy_id is not None else None
     form = _form(session, policy)
 
     def save(writer: Session) -> str:
-        return save_policy(writer, _policy(writer, policy_id) if policy_id is not None else None, _fields(writer, form)).name
+        return save_policy(writer, get_or_404(writer, SlaPolicy, policy_id) if policy_id is not None else None, _fields(writer, form)).name
 
     def page() -> ResponseReturnValue:
         return form_page(render_template("admin/sla_policy_form.html", form=form, policy=policy), form)
@@ -109,5 +103,5 @@ def policy(policy_id: int) -> ResponseReturnValue:
 @bp.post("/policies/<int:policy_id>/delete")
 def delete(policy_id: int) -> ResponseReturnValue:
     with action("Policy deleted.") as session:
-        delete_policy(session, _policy(session, policy_id))
+        delete_policy(session, get_or_404(session, SlaPolicy, policy_id))
     return redirect(url_for("sla.policies"), 303)

@@ -3,9 +3,8 @@ statuses that pause the SLA clocks."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session
 
 from core.db import unit_of_work
 from core.errors import DomainError
@@ -13,7 +12,7 @@ from core.models import Service, Status
 from core.sla.pausing import ALWAYS_PAUSED, marked_pausing, set_pausing
 from core.sla.services import add_service, delete_service, list_services, rename_service
 from webadmin.actions import action
-from webadmin.db import get_runtime, get_session
+from webadmin.db import get_or_404, get_runtime, get_session
 from webadmin.sla_pages import bp
 from webadmin.sla_pages.forms import PausingForm, ServiceForm
 from webadmin.sla_pages.saving import form_page
@@ -39,17 +38,11 @@ def services() -> ResponseReturnValue:
     return redirect(url_for("sla.services"), 303)
 
 
-def _service(session: Session, service_id: int) -> Service:
-    found = session.get(Service, service_id)
-    if found is None:
-        abort(404)
-    return found
-
 
 @bp.post("/services/<int:service_id>/rename")
 def rename(service_id: int) -> ResponseReturnValue:
     with action("Renamed.") as session:
-        rename_service(session, _service(session, service_id), request.form.get("name", ""))
+        rename_service(session, get_or_404(session, Service, service_id), request.form.get("name", ""))
     return redirect(url_for("sla.services"), 303)
 
 
@@ -58,14 +51,14 @@ def set_active(service_id: int) -> ResponseReturnValue:
     """A deactivated service stays on its tickets and policies but is not offered any more."""
     active = request.form.get("active") == "1"
     with action("Activated." if active else "Deactivated.") as session:
-        _service(session, service_id).active = active
+        get_or_404(session, Service, service_id).active = active
     return redirect(url_for("sla.services"), 303)
 
 
 @bp.post("/services/<int:service_id>/delete")
 def delete_service_page(service_id: int) -> ResponseReturnValue:
     with action("Deleted.") as session:
-        delete_service(session, _service(session, service_id))
+        delete_service(session, get_or_404(session, Service, service_id))
     return redirect(url_for("sla.services"), 303)
 
 
