@@ -46,11 +46,9 @@ from sqlalchemy import (
     Select,
     Table,
     false,
-    func,
     or_,
     select,
     true,
-    union,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import True_
@@ -113,13 +111,25 @@ def _managed_roots(user_id: int) -> Select[tuple[int]]:
     )
 
 
+GRANTS_KEY = "postdesk.grants"
+"""Where `Grants.of` keeps them, in the session's `info`."""
+
+
 class Grants:
     """What the user's attributes give; each part is read from the database on first use, so a
-    decision that a requester or a role settles costs no query."""
+    decision that a requester or a role settles costs no query. `of` keeps one per user for
+    the session (a request, a unit of work): a page that checks, counts and lists reads them once."""
 
     def __init__(self, session: Session, user: User) -> None:
         self._session = session
         self.user_id = user.id
+
+    @classmethod
+    def of(cls, session: Session, user: User) -> Grants:
+        known: dict[int, Grants] = session.info.setdefault(GRANTS_KEY, {})
+        if user.id not in known:
+            known[user.id] = cls(session, user)
+        return known[user.id]
 
     @cached_property
     def supported_contracts(self) -> frozenset[int]:
@@ -157,18 +167,8 @@ class TicketRule:
     applies_to: Callable[[User], bool]
     """Whether the rule can grant this user anything (by role); cheap, no database."""
     holds: Callable[[Grants, TicketFacts], bool]
-    branches: Callable[[Grants], list[ColumnElement[bool]]]
-    """The tickets it grants, as SQL: any of these conditions (each one an index can serve)."""
-
-    def condition(self, grants: Grants) -> ColumnElement[bool]:
-        branches = self.branches(grants)
-        return branches[0] if len(branches) == 1 else or_(*branches)
-
-    def ticket_ids(self, grants: Grants) -> Select[tuple[int]]:
-        """The same tickets' ids as a UNION of the branches: counted this way, each branch is
-        an index-only scan, where the OR of the condition would read every matching row."""
-        selects = [select(Ticket.id).where(branch) for branch in self.branches(grants)]
-        return select(union(*selects).subquery().c.id) if len(selects) > 1 else selects[0]
+    condition: Callable[[Grants], ColumnElement[bool]]
+    """The tickets it grants, as SQL."""
 
 
 def _anyone(_user: User) -> bool:
@@ -179,28 +179,28 @@ def _among(column: InstrumentedAttribute[int | None], ids: frozenset[int]) -> Co
     return column.in_(sorted(ids)) if ids else false()
 
 
-def _watched_by(grants: Grants) -> list[ColumnElement[bool]]:
-    return [Ticket.id.in_(select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == grants.user_id))]
+def _watched_by(grants: Grants) -> ColumnElement[bool]:
+    return Ticket.id.in_(select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == grants.user_id))
 
 
-def _managed_by(grants: Grants) -> list[ColumnElement[bool]]:
-    return [
+def _managed_by(grants: Grants) -> ColumnElement[bool]:
+    return or_(
         _among(Ticket.organization_id, grants.managed_organizations),
         _among(Ticket.contract_id, grants.managed_contracts),
-    ]
+    )
 
 
 TICKET_RULES: tuple[TicketRule, ...] = (
     TicketRule("admin", Surface.PANEL, EVERYTHING, lambda user: user.role is Role.ADMIN,
-               lambda _grants, _facts: True, lambda _grants: [true()]),
+               lambda _grants, _facts: True, lambda _grants: true()),
     TicketRule("agent", Surface.PANEL, EVERYTHING, lambda user: user.role is Role.AGENT,
-               lambda _grants, _facts: True, lambda _grants: [true()]),
+               lambda _grants, _facts: True, lambda _grants: true()),
     TicketRule("support_manager", Surface.PANEL, EVERYTHING, lambda user: user.is_staff,
                lambda grants, facts: facts.contract_id in grants.supported_contracts,
-               lambda grants: [_among(Ticket.contract_id, grants.supported_contracts)]),
+               lambda grants: _among(Ticket.contract_id, grants.supported_contracts)),
     TicketRule("requester", Surface.PORTAL, TALK | {Action.CHANGE_STATUS}, _anyone,
                lambda grants, facts: facts.requester_id == grants.user_id,
-               lambda grants: [Ticket.requester_id == grants.user_id]),
+               lambda grants: Ticket.requester_id == grants.user_id),
     TicketRule("watcher", Surface.PORTAL, TALK, _anyone,
                lambda grants, facts: grants.user_id in facts.watcher_ids, _watched_by),
     TicketRule("customer_manager", Surface.PORTAL, TALK, _anyone,
@@ -221,7 +221,7 @@ def _decide_ticket(session: Session, user: User, action: Action, ticket: Ticket,
     rules = _rules_for(user, action, surface)
     if not rules:
         return Decision(False)
-    grants, facts = Grants(session, user), TicketFacts(ticket)
+    grants, facts = Grants.of(session, user), TicketFacts(ticket)
     for rule in rules:
         if rule.holds(grants, facts):
             return Decision(True, rule.name)
@@ -255,7 +255,7 @@ def ticket_condition(
     """The tickets on which `user` may do `action`, as a WHERE condition on `Ticket`: the same
     rules as `decide`, for lists and counts. A rule that grants every ticket (a role's) ends
     the search, so a staff list costs no query and no filter."""
-    grants, conditions = Grants(session, user), []
+    grants, conditions = Grants.of(session, user), []
     for rule in _rules_for(user, action, surface):
         condition = rule.condition(grants)
         if isinstance(condition, True_):
@@ -271,17 +271,9 @@ def _rule(name: str) -> TicketRule:
 def rule_condition(session: Session, name: str, user: User) -> ColumnElement[bool]:
     """One rule's tickets (e.g. the portal's "my organization" list: `customer_manager`)."""
     rule = _rule(name)
-    return rule.condition(Grants(session, user)) if rule.applies_to(user) else false()
-
-
-def rule_count(session: Session, name: str, user: User) -> int:
-    """How many tickets one rule gives the user (a portal list's heading)."""
-    rule = _rule(name)
-    if not rule.applies_to(user):
-        return 0
-    return session.scalar(select(func.count()).select_from(rule.ticket_ids(Grants(session, user)).subquery())) or 0
+    return rule.condition(Grants.of(session, user)) if rule.applies_to(user) else false()
 
 
 def manages_organizations(session: Session, user: User) -> bool:
     """Whether the user customer-manages an active contract (the portal then lists its tickets)."""
-    return bool(Grants(session, user).managed_contracts)
+    return bool(Grants.of(session, user).managed_contracts)

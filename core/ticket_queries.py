@@ -218,6 +218,12 @@ def _paged(rows: list[Any], cursor: Cursor | None, size: int) -> TicketPage:
     )
 
 
+def capped_count(conditions: list[ColumnElement[bool]], cap: int) -> Select[tuple[int]]:
+    """count(*) of the tickets meeting `conditions`, reading at most `cap` + 1 of them: a
+    result above `cap` means "more than `cap`"."""
+    return select(func.count()).select_from(select(Ticket.id).where(*conditions).limit(cap + 1).subquery())
+
+
 def status_counts(session: Session, spec: TicketFilter) -> list[StatusCount] | None:
     """How many tickets of each status match `spec` apart from its status filter, each count
     stopping at COUNT_CAP + 1, so that `capped` can say "more than". None while searching for
@@ -229,14 +235,12 @@ def status_counts(session: Session, spec: TicketFilter) -> list[StatusCount] | N
             return None
         hits = union_all(*(branch.ids for branch in branches)).cte("search_hits") if branches else None
         conditions.append(Ticket.id.in_(select(hits)) if hits is not None else false())
-    per_status: list[Select[Any, int]] = [
-        select(literal_column(f"'{status.value}'").label("status"), func.count().label("n")).select_from(
-            select(Ticket.id).where(Ticket.status == status, *conditions).limit(COUNT_CAP + 1).subquery()
-        )
+    per_status = [
+        capped_count([Ticket.status == status, *conditions], COUNT_CAP).add_columns(literal_column(f"'{status.value}'"))
         for status in Status
     ]
     rows = session.execute(union_all(*per_status)).all()
-    return [StatusCount(Status(status), count) for status, count in rows]
+    return [StatusCount(Status(status), count) for count, status in rows]
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -32,7 +32,7 @@ from core.users import add_user, get_user
 from mailgateway.intake import Gateway
 from tests.mail_fixtures import build_mail, deliver
 from tests.test_web_auth import PASSWORD
-from tests.web_helpers import client_for, make_app, post
+from tests.web_helpers import client_for, make_app, post, text
 
 ADMIN, AGENT, SUPPORT_MANAGER = "admin@helpdesk.example", "agent@helpdesk.example", "sam@helpdesk.example"
 PARENT_MANAGER, CHILD_MANAGER = "boss@acme.example", "lena@acme.example"
@@ -211,5 +211,14 @@ def test_what_a_visible_page_shows_a_customer_manager(org_world: OrgWorld) -> No
     assert "public-reply-lab" in page and "internal-note-lab" not in page
     assert "This is solved" not in page
     assert 'href="/portal/organization"' in page
-    listing = client.get("/portal/organization").get_data(as_text=True)
-    assert "My organization&#39;s requests" in listing or "My organization's requests" in listing
+    listing = text(client.get("/portal/organization"))
+    assert "My organization's requests (2)" in " ".join(re.sub(r"<[^>]+>", " ", listing).split())
+
+
+def test_a_big_list_counts_up_to_the_cap(org_world: OrgWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heading stops counting at the cap (1,000; 1 here) and says so."""
+    monkeypatch.setattr("core.portal_tickets.COUNT_CAP", 1)
+    monkeypatch.setattr("webadmin.portal.lists.COUNT_CAP", 1)
+    listing = text(client_for(make_app(org_world.runtime), PARENT_MANAGER).get("/portal/organization"))
+    assert "My organization's requests (1+)" in " ".join(re.sub(r"<[^>]+>", " ", listing).split())
+    assert len(set(_LINK["portal"].findall(listing))) == 2, "the list itself is not capped"

@@ -7,8 +7,8 @@ from core.models.inbound import InboundMessage, InboundSource, IngestedKey, Outc
 from core.models.mailboxes import Mailbox, MailboxSecurity
 from core.models.messages import Attachment, Message, MessageKind
 from core.models.operations import AuditRecord, JobRun, Lease, PurgeMark
-from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.orgs import Contract, Organization, OrganizationDomain
+from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.rules import RoutingRule, TicketTag
 from core.models.security import LoginFailure
 from core.models.sla import (

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from core.errors import InvalidInput
 from core.permissions import manages_organizations
-from core.portal_tickets import Tab, tab_count, ticket_page
+from core.portal_tickets import COUNT_CAP, Tab, tab_count, ticket_page
 from core.ticket_queries import Cursor, Sort
 from webadmin.auth import signed_in_user
 from webadmin.db import get_session
@@ -36,7 +36,8 @@ def _list(tab: Tab) -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:SEARCH_MAX]
     if tab is Tab.ORGANIZATION and not manages_organizations(session, me):
         abort(404)
-    counts = {tab: tab_count(session, tab, me)}
+    count = tab_count(session, tab, me)
+    counts = {tab: f"{COUNT_CAP:,}+" if count > COUNT_CAP else count}
     page = ticket_page(session, me, tab, text=text, cursor=_cursor())
     return render_template("portal/tickets.html", tab=tab.value, q=text, page=page, counts=counts)
 
