@@ -68,5 +68,8 @@ class ContractForm(FlaskForm):
     support_managers = SelectMultipleField(
         "Support managers", description="Staff who see and work every ticket under the contract."
     )
-    sla_policy = SelectField("SLA policy", default="", description="Wins over the policy the catalog would give.")
+    sla_policy = SelectField(
+        "SLA policy", default="",
+        description="Wins over the policy the catalog would give. A policy marked contract only reaches tickets this way alone.",
+    )  # fmt: skip
     active = BooleanField("Active (gives rights, and new tickets go under it)", default=True)

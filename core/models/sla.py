@@ -28,6 +28,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -123,6 +124,9 @@ class SlaPolicy(Base):
     calendar_id: Mapped[int] = mapped_column(ForeignKey("sla_calendars.id"))
     warn_percent: Mapped[int] = mapped_column(default=DEFAULT_WARN_PERCENT, server_default=str(DEFAULT_WARN_PERCENT))
     """The share of a target (in percent) at which the assignee is warned."""
+    contract_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Chosen only for the tickets of a contract that names it (core.contracts.contract_policy),
+    never by the catalog match: a "Gold" level a customer pays for reaches no one else."""
 
     group: Mapped[Group] = relationship()
     category: Mapped[Category | None] = relationship()

@@ -1,6 +1,11 @@
 """SLA policies as admins keep them: saving with its checks, deleting, and the preview "a
 ticket opened now here would be due at ...".
 
+A contract-only policy (`SlaPolicy.contract_only`) takes no part in the catalog's choice
+(`policy_for`, and so the preview and the reselection): only a contract that names it brings
+it to a ticket (core.contracts.contract_policy). Its catalog keys then only describe it, and
+it may share them with a catalog policy.
+
 A policy's edit applies to tickets whose policy is selected from then on (a new ticket, or a
 change of category, service or priority); the clocks of other tickets keep the targets they
 were given, so a ticket's record never changes behind its back."""
@@ -34,6 +39,7 @@ class PolicyFields:
     resolution_minutes: int | None = None
     warn_percent: int = 75
     active: bool = True
+    contract_only: bool = False
 
 
 def describe(policy: SlaPolicy) -> str:
@@ -48,6 +54,7 @@ def _same_keys(session: Session, fields: PolicyFields) -> list[SlaPolicy]:
     entry = fields.entry
     return list(session.scalars(select(SlaPolicy).where(
         SlaPolicy.active.is_(True),
+        SlaPolicy.contract_only.is_(False),
         SlaPolicy.group_id == entry.group.id,
         SlaPolicy.category_id.is_(None) if entry.category is None else SlaPolicy.category_id == entry.category.id,
         SlaPolicy.subcategory_id.is_(None) if entry.subcategory is None else SlaPolicy.subcategory_id == entry.subcategory.id,
@@ -63,7 +70,7 @@ def _check(session: Session, policy: SlaPolicy | None, fields: PolicyFields) -> 
         raise FieldRefused("first_response", "give at least one target")
     if not 1 <= fields.warn_percent <= 99:
         raise FieldRefused("warn_percent", "the warning comes at 1 to 99 percent of a target")
-    if fields.active:
+    if fields.active and not fields.contract_only:
         others = [other for other in _same_keys(session, fields) if policy is None or other.id != policy.id]
         if others:
             raise FieldRefused("entry", f"the active policy {others[0].name!r} covers exactly these tickets already")
@@ -76,6 +83,7 @@ def save_policy(session: Session, policy: SlaPolicy | None, fields: PolicyFields
         policy = SlaPolicy(name=fields.name, group=fields.entry.group, calendar=fields.calendar)
         session.add(policy)
     policy.name, policy.active, policy.calendar = fields.name, fields.active, fields.calendar
+    policy.contract_only = fields.contract_only
     policy.group, policy.category, policy.subcategory = fields.entry.group, fields.entry.category, fields.entry.subcategory
     policy.service, policy.priority, policy.warn_percent = fields.service, fields.priority, fields.warn_percent
     policy.first_response_minutes = fields.first_response_minutes
@@ -101,12 +109,13 @@ def list_policies(session: Session) -> list[SlaPolicy]:
 
 
 def policy_for(session: Session, keys: TicketKeys) -> SlaPolicy | None:
-    """The active policy a ticket with these keys gets (core.sla.selection), or None."""
+    """The active policy the catalog gives a ticket with these keys (core.sla.selection), or
+    None. Contract-only policies are not candidates, however specific their keys."""
     if keys.group_id is None:
         return None
     query = (
         select(SlaPolicy)
-        .where(SlaPolicy.active.is_(True), SlaPolicy.group_id == keys.group_id)
+        .where(SlaPolicy.active.is_(True), SlaPolicy.contract_only.is_(False), SlaPolicy.group_id == keys.group_id)
         .options(selectinload(SlaPolicy.calendar).selectinload(SlaCalendar.hours),
                  selectinload(SlaPolicy.calendar).selectinload(SlaCalendar.holidays))
     )  # fmt: skip

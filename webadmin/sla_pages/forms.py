@@ -66,6 +66,7 @@ class PolicyForm(FlaskForm):
         validators=[InputRequired("Give a share from 1 to 99."), NumberRange(1, 99, "Give a share from 1 to 99.")],
     )  # fmt: skip
     active = BooleanField("Active (chosen for tickets)", default=True)
+    contract_only = BooleanField("Contract only", default=False)
 
 
 class CalendarForm(FlaskForm):

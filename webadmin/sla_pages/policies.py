@@ -48,7 +48,7 @@ def _form(session: Session, policy: SlaPolicy | None) -> PolicyForm:
             "service": str(policy.service_id or ""), "priority": policy.priority.value if policy.priority else "",
             "first_response": format_minutes(policy.first_response_minutes), "workaround": format_minutes(policy.workaround_minutes),
             "resolution": format_minutes(policy.resolution_minutes), "calendar": str(policy.calendar_id),
-            "warn_percent": policy.warn_percent, "active": policy.active,
+            "warn_percent": policy.warn_percent, "active": policy.active, "contract_only": policy.contract_only,
         })  # fmt: skip
     current = None if policy is None else (
         catalog_value(policy.group, policy.category, policy.subcategory),
@@ -72,7 +72,7 @@ def _fields(session: Session, form: PolicyForm) -> PolicyFields:
         first_response_minutes=parse_minutes(form.first_response.data or ""),
         workaround_minutes=parse_minutes(form.workaround.data or ""),
         resolution_minutes=parse_minutes(form.resolution.data or ""),
-        warn_percent=form.warn_percent.data or 0, active=form.active.data,
+        warn_percent=form.warn_percent.data or 0, active=form.active.data, contract_only=form.contract_only.data,
     )  # fmt: skip
 
 
