@@ -15,22 +15,14 @@ from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    String,
     bindparam,
-    column,
-    false,
-    func,
-    literal_column,
     select,
-    table,
     tuple_,
-    union,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import IllegalTransition, NotFound
-from core.models import Message, MessageKind, Status, Ticket, User
+from core.models import Message, Status, Ticket, User
 from core.permissions import (
     Action,
     Surface,
@@ -38,12 +30,10 @@ from core.permissions import (
     rule_condition,
     ticket_condition,
 )
-from core.search import fts5_query
+from core.search import search_branches
 from core.status import TRANSITIONS
-from core.ticket_queries import Cursor, TicketPage, capped_count
+from core.ticket_queries import Cursor, TicketPage, capped_count, paged, searched
 from core.tickets import change_status
-
-PUBLIC_KINDS = tuple(kind for kind in MessageKind if kind.is_public)
 
 
 class Tab(StrEnum):
@@ -98,48 +88,6 @@ def public_messages(ticket: Ticket) -> list[Message]:
     return [message for message in ticket.messages if message.kind.is_public]
 
 
-def _pg_matches(text: str) -> list[Select[int]]:
-    """The expressions of core.search's GIN indexes, so PostgreSQL can use them."""
-    simple = literal_column("'simple'", String)
-    query = func.websearch_to_tsquery(simple, text)
-    return [
-        select(Ticket.id).where(func.to_tsvector(simple, Ticket.title).op("@@")(query)),
-        select(Message.ticket_id).where(
-            Message.kind.in_(PUBLIC_KINDS), func.to_tsvector(simple, Message.text).op("@@")(query)
-        ),
-    ]
-
-
-def _fts5_rowids(name: str, expression: str) -> Select[int]:
-    fts = table(name, column("rowid"))
-    return select(fts.c.rowid).where(literal_column(name).op("MATCH")(expression))
-
-
-def _fts5_matches(text: str) -> list[Select[int]]:
-    """The FTS5 tables of migration 0006, read with every word quoted (core.search.fts5_query)."""
-    expression = fts5_query(text)
-    if expression is None:
-        return []
-    return [
-        select(Ticket.id).where(Ticket.id.in_(_fts5_rowids("tickets_fts", expression))),
-        select(Message.ticket_id).where(
-            Message.kind.in_(PUBLIC_KINDS), Message.id.in_(_fts5_rowids("messages_fts", expression))
-        ),
-    ]
-
-
-def search_condition(dialect: str, text: str) -> ColumnElement[bool]:
-    """Tickets whose title or public messages match `text` (core.search's query language),
-    or whose number it is (`#12`, `12`)."""
-    matches = _pg_matches(text) if dialect == "postgresql" else _fts5_matches(text)
-    word = text.strip().removeprefix("#")
-    if word.isdigit() and len(word) <= 18:
-        matches.append(select(Ticket.id).where(Ticket.id == int(word)))
-    if not matches:
-        return false()
-    return Ticket.id.in_(union(*matches) if len(matches) > 1 else matches[0])
-
-
 def ticket_page(
     session: Session,
     user: User,
@@ -151,32 +99,21 @@ def ticket_page(
     size: int = 25,
 ) -> TicketPage:
     """One page of the tab (in `statuses`, if given), last updated first, keyset-paged on
-    (updated_at, id) like the staff list."""
+    (updated_at, id) like the staff list, and searched the same way (core.search) in titles
+    and public messages only."""
+    keys = (Ticket.updated_at, Ticket.id)
+    backwards = cursor is not None and cursor.before
     conditions = [tab_condition(session, tab, user)]
     if statuses:
         conditions.append(Ticket.status.in_(sorted(statuses)))
-    if text.strip():
-        conditions.append(search_condition(session.get_bind().dialect.name, text))
-    keys = (Ticket.updated_at, Ticket.id)
-    backwards = cursor is not None and cursor.before
-    query = select(Ticket).where(*conditions)
     if cursor is not None:
-        typed = (bindparam(None, value, type_=key.type) for key, value in zip(keys, cursor.values, strict=True))
-        bound = tuple_(*typed)
-        query = query.where(tuple_(*keys) > bound if backwards else tuple_(*keys) < bound)
+        bound = tuple_(*(bindparam(None, value, type_=key.type) for key, value in zip(keys, cursor.values, strict=True)))
+        conditions.append(tuple_(*keys) > bound if backwards else tuple_(*keys) < bound)
     order = [key.asc() if backwards else key.desc() for key in keys]
-    rows = list(session.scalars(query.order_by(*order).limit(size + 1).options(selectinload(Ticket.assignee))))
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    has_newer = cursor is not None and (not backwards or more)
-    has_older = bool(rows) and (backwards or more)
-    return TicketPage(
-        tickets=rows,
-        newer=Cursor((rows[0].updated_at, rows[0].id), before=True) if has_newer and rows else None,
-        older=Cursor((rows[-1].updated_at, rows[-1].id)) if has_older else None,
-    )
+    if text.strip():
+        conditions = [searched(conditions, search_branches(session, text, public_only=True), order, size + 1)]
+    query = select(Ticket, Ticket.updated_at).where(*conditions).order_by(*order).limit(size + 1)
+    return paged(list(session.execute(query.options(selectinload(Ticket.assignee)))), cursor, size)
 
 
 def _may_change_status(session: Session, ticket: Ticket, user: User) -> bool:

@@ -1,4 +1,5 @@
-"""Full-text search over tickets: titles, message bodies (notes included) and requester emails.
+"""Full-text search over tickets: titles, message bodies (internal notes too, except in the
+portal) and requester emails.
 
 One query language, web-search style as in PostgreSQL's `websearch_to_tsquery`: words must all
 occur, `"a phrase"` in this order, `-word` must not occur, `or` between two words accepts
@@ -24,10 +25,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, String, column, exists, func, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from core.models import Message, Ticket, User
+from core.models import Message, MessageKind, Ticket, User
+
+PUBLIC_KINDS = tuple(kind for kind in MessageKind if kind.is_public)
+"""What the requester side sees of a conversation: a portal search must not look inside
+internal notes, or a word's hits would tell what a note says."""
 
 SQLITE_FTS_TABLES = ("tickets_fts", "messages_fts")
 POSTGRESQL_SEARCH_INDEXES = ("ix_tickets_title_search", "ix_messages_text_search")
@@ -125,8 +142,12 @@ def _is_frequent(session: Session, table_name: str, column_name: str, query: str
     return bool(total >= DENSE_MIN_ROWS and estimate >= DENSE_FRACTION * total)
 
 
-def _postgresql_branches(session: Session, query: str) -> list[Branch]:
-    title, body = _pg_match(Ticket.title, query), _pg_match(Message.text, query)
+def _in_kinds(public_only: bool) -> list[ColumnElement[bool]]:
+    return [Message.kind.in_(PUBLIC_KINDS)] if public_only else []
+
+
+def _postgresql_branches(session: Session, query: str, public_only: bool) -> list[Branch]:
+    title, body = _pg_match(Ticket.title, query), and_(_pg_match(Message.text, query), *_in_kinds(public_only))
     in_messages = exists().where(Message.ticket_id == Ticket.id, body)
     return [
         Branch("title", select(Ticket.id).where(title), title if _is_frequent(session, "tickets", "title", query) else None),
@@ -135,13 +156,14 @@ def _postgresql_branches(session: Session, query: str) -> list[Branch]:
     ]  # fmt: skip
 
 
-def _sqlite_branches(query: str) -> list[Branch]:
+def _sqlite_branches(query: str, public_only: bool) -> list[Branch]:
     expression = fts5_query(query)
     if expression is None:
         return []
     return [
         Branch("title", _fts5_rowids("tickets_fts", expression)),
-        Branch("body", select(Message.ticket_id).where(Message.id.in_(_fts5_rowids("messages_fts", expression)))),
+        Branch("body", select(Message.ticket_id).where(
+            Message.id.in_(_fts5_rowids("messages_fts", expression)), *_in_kinds(public_only))),
     ]
 
 
@@ -159,11 +181,11 @@ def _word_branches(query: str) -> list[Branch]:
     return branches
 
 
-def search_branches(session: Session, query: str) -> list[Branch]:
+def search_branches(session: Session, query: str, *, public_only: bool = False) -> list[Branch]:
     """The ways a ticket can match `query` on the database behind `session`; none for a query
-    with nothing to search for."""
+    with nothing to search for. `public_only` leaves internal and system notes out (the portal)."""
     if session.get_bind().dialect.name == "postgresql":
-        text_branches = _postgresql_branches(session, query) if parse(query) else []
+        text_branches = _postgresql_branches(session, query, public_only) if parse(query) else []
     else:
-        text_branches = _sqlite_branches(query)
+        text_branches = _sqlite_branches(query, public_only)
     return [*text_branches, *_word_branches(query)]

@@ -17,7 +17,6 @@ from core.errors import DomainError, NotFound
 from core.models import Attachment, Message, MessageKind, Ticket, User, utcnow
 from core.permissions import Action
 from core.portal_tickets import (
-    PUBLIC_KINDS,
     can_see,
     close,
     may_close,
@@ -26,6 +25,7 @@ from core.portal_tickets import (
     reopen,
     visible_ticket,
 )
+from core.search import PUBLIC_KINDS
 from core.sla.readings import read_targets
 from core.tickets import MessageBody, add_message
 from core.upload_policy import SHOWN_INLINE
