@@ -21,7 +21,7 @@ get the clients as members, the tickets their requester's organization and contr
 manager's contract reaches 10 organizations (5 % of the tickets), another's one (0.5 %).
 
 Usage:
-    .venv/bin/python bench/web.py [--tickets 1000000] [--requests 50] [--report-requests 10] [--only-reports]
+    .venv/bin/python bench/web.py [--tickets 1000000] [--requests 50] [--report-requests 10] [--only lists|organizations|reports]
 """
 
 from __future__ import annotations
@@ -239,6 +239,7 @@ def organization_scenarios() -> dict[str, tuple[str, Callable[[int], str]]]:
         "organization list (10 organizations, 5 %)": (manager, lambda i: "/portal/organization"),
         "organization list (1 organization, 0.5 %)": (lead, lambda i: "/portal/organization"),
         "organization list, search, rare word": (manager, lambda i: f"/portal/organization?q={rare[i % len(rare)]}"),
+        "organization list, search, common word": (manager, lambda i: f"/portal/organization?q={WORDS[i % len(WORDS)]}"),
     }
 
 
@@ -263,7 +264,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--report-requests", type=int, default=10, help="Requests per report scenario.")
-    parser.add_argument("--only-reports", action="store_true", help="Skip the ticket list scenarios.")
+    parser.add_argument("--only", choices=("lists", "organizations", "reports"), help="Run one family of scenarios.")
     args = parser.parse_args()
     server = PostgresServer()
     try:
@@ -280,13 +281,13 @@ def main() -> None:
             runtime = Runtime(load_settings(environment_for(Path(data_dir), server.url("bench"))))
             client = signed_in(runtime)
             print(f"{'scenario':<44} {'median':>9} {'p95':>9}   ({args.requests} requests each)")
-            for name, urls in ({} if args.only_reports else scenarios(engine, args.tickets)).items():
+            for name, urls in (scenarios(engine, args.tickets) if args.only in (None, "lists") else {}).items():
                 median, p95 = measure(client, urls, args.requests)
                 print(f"{name:<44} {median:7.1f}ms {p95:7.1f}ms", flush=True)
-            for name, (email, urls) in ({} if args.only_reports else organization_scenarios()).items():
+            for name, (email, urls) in (organization_scenarios() if args.only in (None, "organizations") else {}).items():
                 median, p95 = measure(signed_in(runtime, email), urls, args.requests)
                 print(f"{name:<44} {median:7.1f}ms {p95:7.1f}ms", flush=True)
-            for name, urls in report_scenarios().items():
+            for name, urls in (report_scenarios() if args.only in (None, "reports") else {}).items():
                 median, p95 = measure(client, urls, args.report_requests)
                 print(f"{name:<44} {median:7.1f}ms {p95:7.1f}ms   ({args.report_requests} requests)", flush=True)
             runtime.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -15,8 +16,31 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
+COMMAND_MODULES: dict[str, str] = {
+    "db": "database", "user": "users", "catalog": "catalog", "tickets": "tickets",
+    "ingest": "ingest", "inbound": "inbound", "mailbox": "mailbox",
+    "worker": "outbox", "outbox": "outbox", "rules": "rules",
+    "gateway": "processes", "web": "processes", "run": "processes",
+    "backup": "backup", "restore": "backup", "purge": "backup", "jobs": "backup",
+    "import": "transfer", "export": "transfer",
+}  # fmt: skip
+"""Which module of postdesk.cli registers each command. A command's module is imported only
+when the command runs: `postdesk ingest`, started by the MTA for every mail, then does not
+load Alembic, the backup code or the spreadsheet writers."""
+
+
 class PostdeskGroup(click.Group):
-    """Turns the errors a user can cause into one readable line and a fitting exit status."""
+    """Loads each command on first use, and turns the errors a user can cause into one
+    readable line and a fitting exit status."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"postdesk.cli.{module}").register(self)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -47,13 +71,3 @@ def fail(message: str, status: int) -> None:
 @click.group(cls=PostdeskGroup)
 def main() -> None:
     """Postdesk, the email-driven IT helpdesk."""
-
-
-def _register() -> None:
-    from postdesk.cli import backup, catalog, database, inbound, ingest, mailbox, outbox, processes, rules, tickets, transfer, users
-
-    for module in (database, users, catalog, tickets, ingest, inbound, mailbox, outbox, rules, processes, backup, transfer):
-        module.register(main)
-
-
-_register()
