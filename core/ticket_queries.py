@@ -1,8 +1,10 @@
 """The staff ticket list in SQL: filters, full-text search, sorts, keyset pages, status counts.
 
-Used by the web panel and (later) the API. Everything runs in the database, so a page costs
+Used by the web panel and the API. Everything runs in the database, so a page costs
 the same at a thousand tickets and at a million:
 
+- A list and its counts hold only the tickets their viewer may see in the panel
+  (core.permissions, `visible_in_panel`): for admins and agents every ticket, at no cost.
 - Keyset pagination, never OFFSET: a page continues after (or before) the sort key of the
   last (first) row it showed, which an index finds directly; OFFSET reads and throws away
   every row before the page. A cursor carries the key values, so a ticket that is updated
@@ -19,13 +21,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, func, literal_column, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput
 from core.models import Priority, Status, Ticket, User, utcnow
 from core.models.base import UTCDateTime
-from core.search import POSTGRESQL_SEARCH_INDEXES, SQLITE_FTS_TABLES, Branch, search_branches
+from core.permissions import Action, Surface, ticket_condition
+from core.search import (
+    POSTGRESQL_SEARCH_INDEXES,
+    SQLITE_FTS_TABLES,
+    Branch,
+    search_branches,
+)
 from core.sla.list_queries import DUE_RANK, DUE_RANK_INDEX, DueFilter, due_condition
 
 OPEN_STATUSES = frozenset(Status) - {Status.RESOLVED, Status.CLOSED}
@@ -136,6 +155,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def visible_in_panel(session: Session, viewer: User, action: Action = Action.VIEW) -> ColumnElement[bool]:
+    """The tickets on which `viewer` may do `action` in the staff panel (core.permissions).
+    Admins and agents may see every ticket: that is `true()`, which costs no query and
+    vanishes from the WHERE."""
+    return ticket_condition(session, viewer, action, surface=Surface.PANEL)
+
+
 def filter_conditions(spec: TicketFilter, *, with_status: bool = True) -> list[ColumnElement[bool]]:
     """The WHERE conditions for `spec` apart from its search text."""
     conditions: list[ColumnElement[bool]] = []
@@ -167,7 +193,7 @@ def _typed(key: Any, value: Any) -> Any:
     return bindparam(None, value, type_=key.type)
 
 
-def _searched(conditions: list[ColumnElement[bool]], branches: list[Branch], order: list[Any], limit: int) -> ColumnElement[bool]:
+def searched(conditions: list[ColumnElement[bool]], branches: list[Branch], order: list[Any], limit: int) -> ColumnElement[bool]:
     """Tickets among each branch's first `limit` matches in list order. The page is among
     them: every ticket on it is among the first `limit` of its own branch."""
     firsts = [
@@ -178,20 +204,26 @@ def _searched(conditions: list[ColumnElement[bool]], branches: list[Branch], ord
 
 
 def ticket_page(
-    session: Session, spec: TicketFilter, sort: Sort = Sort.UPDATED, cursor: Cursor | None = None, size: int = 50
+    session: Session,
+    spec: TicketFilter,
+    sort: Sort = Sort.UPDATED,
+    cursor: Cursor | None = None,
+    size: int = 50,
+    *,
+    viewer: User,
 ) -> TicketPage:
-    """One page of the list, newest (by `sort`; soonest for ASCENDING sorts) first, with the
-    cursors of its neighbours."""
+    """One page of the list as `viewer` may see it, newest (by `sort`; soonest for ASCENDING
+    sorts) first, with the cursors of its neighbours."""
     keys = SORT_KEYS[sort]
     backwards = cursor is not None and cursor.before
     descending = (sort not in ASCENDING) != backwards
-    conditions = filter_conditions(spec)
+    conditions = [*filter_conditions(spec), visible_in_panel(session, viewer)]
     if cursor is not None:
         bound = tuple_(*(_typed(key, value) for key, value in zip(keys, cursor.values, strict=True)))
         conditions.append(tuple_(*keys) < bound if descending else tuple_(*keys) > bound)
     order = [key.desc() if descending else key.asc() for key in keys]
     if spec.text.strip():
-        conditions = [_searched(conditions, search_branches(session, spec.text), order, size + 1)]
+        conditions = [searched(conditions, search_branches(session, spec.text), order, size + 1)]
     query = (
         select(Ticket, *keys[:-1])
         .where(*conditions)
@@ -199,10 +231,12 @@ def ticket_page(
         .limit(size + 1)
         .options(selectinload(Ticket.requester), selectinload(Ticket.assignee))
     )
-    return _paged(list(session.execute(query)), cursor, size)
+    return paged(list(session.execute(query)), cursor, size)
 
 
-def _paged(rows: list[Any], cursor: Cursor | None, size: int) -> TicketPage:
+def paged(rows: list[Any], cursor: Cursor | None, size: int) -> TicketPage:
+    """The page from up to `size` + 1 rows of (ticket, sort keys but the id) read in list
+    order from `cursor`, with the cursors of its neighbours."""
     backwards = cursor is not None and cursor.before
     more = len(rows) > size
     rows = rows[:size]
@@ -224,11 +258,12 @@ def capped_count(conditions: list[ColumnElement[bool]], cap: int) -> Select[tupl
     return select(func.count()).select_from(select(Ticket.id).where(*conditions).limit(cap + 1).subquery())
 
 
-def status_counts(session: Session, spec: TicketFilter) -> list[StatusCount] | None:
-    """How many tickets of each status match `spec` apart from its status filter, each count
-    stopping at COUNT_CAP + 1, so that `capped` can say "more than". None while searching for
-    a frequent word: counting half a million matches is the one thing that stays slow."""
-    conditions = filter_conditions(spec, with_status=False)
+def status_counts(session: Session, spec: TicketFilter, *, viewer: User) -> list[StatusCount] | None:
+    """How many of the tickets `viewer` may see of each status match `spec` apart from its
+    status filter, each count stopping at COUNT_CAP + 1, so that `capped` can say "more than".
+    None while searching for a frequent word: counting half a million matches is the one
+    thing that stays slow."""
+    conditions = [*filter_conditions(spec, with_status=False), visible_in_panel(session, viewer)]
     if spec.text.strip():
         branches = search_branches(session, spec.text)
         if any(branch.walk is not None for branch in branches):

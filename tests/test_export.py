@@ -33,7 +33,7 @@ def week(runtime: Runtime) -> dict[str, int]:
 
 def exported(runtime: Runtime, spec: TicketFilter, scope: Scope, fmt: Format) -> bytes:
     with runtime.sessions() as session:
-        return b"".join(export_chunks(session, spec, scope, fmt))
+        return b"".join(export_chunks(session, spec, scope, fmt, viewer=None))
 
 
 def csv_rows(data: bytes) -> list[dict[str, str]]:

@@ -17,12 +17,12 @@ from core import search, ticket_queries
 from core.catalog import add_path
 from core.db import unit_of_work
 from core.merge import merge_tickets
-from core.models import MessageKind, Priority, Role, Source, Status, Ticket
+from core.models import MessageKind, Priority, Role, Source, Status, Ticket, User
 from core.runtime import Runtime
 from core.search import fts5_query
 from core.ticket_queries import Cursor, Sort, TicketFilter, status_counts, ticket_page
 from core.tickets import MessageBody, add_message, assign, get_ticket, open_ticket
-from core.users import add_user, mail_user
+from core.users import add_user, get_user, mail_user
 from tests.test_web_tickets import agent, app, people  # noqa: F401  (fixtures)
 from tests.test_web_admin import add_note, open_for
 from webadmin.staff import ticket_list
@@ -46,9 +46,15 @@ def corpus(runtime: Runtime) -> dict[str, int]:
         return {name: ticket.id for name, ticket in tickets.items()}
 
 
+def staff_viewer(session: Session) -> User:
+    """Someone for whom the staff list is built: an agent, who may see every ticket."""
+    return add_user(session, "viewer@corp.example", role=Role.AGENT)
+
+
 def found(runtime: Runtime, text: str) -> set[int]:
     with runtime.sessions() as session:
-        return {ticket.id for ticket in ticket_page(session, TicketFilter(text=text), size=100).tickets}
+        page = ticket_page(session, TicketFilter(text=text), size=100, viewer=staff_viewer(session))
+        return {ticket.id for ticket in page.tickets}
 
 
 @pytest.fixture(params=["index", "walk"])
@@ -89,7 +95,7 @@ def test_search_language(runtime: Runtime, corpus: dict[str, int], strategy: str
 def test_a_frequent_word_is_walked_and_not_counted(runtime: Runtime, corpus: dict[str, int], strategy: str) -> None:
     with runtime.sessions() as session:
         branches = search.search_branches(session, "printer")
-        counts = status_counts(session, TicketFilter(text="printer"))
+        counts = status_counts(session, TicketFilter(text="printer"), viewer=staff_viewer(session))
         walked = runtime.settings.database_url.startswith("postgresql") and strategy == "walk"
         assert [branch.walk is not None for branch in branches] == [walked, walked, False]
         assert (counts is None) == walked
@@ -151,8 +157,9 @@ def test_keyset_pages_hold_every_ticket_exactly_once(runtime: Runtime, many: lis
     pages: list[list[int]] = []
     cursor: Cursor | None = None
     with runtime.sessions() as session:
+        viewer = staff_viewer(session)
         while True:
-            page = ticket_page(session, TicketFilter(), sort, Cursor.parse(sort, cursor.token()) if cursor else None, 5)
+            page = ticket_page(session, TicketFilter(), sort, Cursor.parse(sort, cursor.token()) if cursor else None, 5, viewer=viewer)
             pages.append([ticket.id for ticket in page.tickets])
             if page.older is None:
                 break
@@ -160,9 +167,9 @@ def test_keyset_pages_hold_every_ticket_exactly_once(runtime: Runtime, many: lis
         assert [len(ids) for ids in pages] == [5, 5, 5, 5, 3]
         assert sum(pages, []) == expected_order(runtime, sort)
         back: list[list[int]] = [pages[-1]]
-        newer = ticket_page(session, TicketFilter(), sort, cursor, 5).newer
+        newer = ticket_page(session, TicketFilter(), sort, cursor, 5, viewer=viewer).newer
         while newer is not None:
-            page = ticket_page(session, TicketFilter(), sort, Cursor.parse(sort, newer.token(), before=True), 5)
+            page = ticket_page(session, TicketFilter(), sort, Cursor.parse(sort, newer.token(), before=True), 5, viewer=viewer)
             back.insert(0, [ticket.id for ticket in page.tickets])
             newer = page.newer
         assert back == pages
@@ -216,7 +223,8 @@ def test_filters_and_counts(runtime: Runtime, corpus: dict[str, int]) -> None:
 
     def matching(**spec: object) -> set[str]:
         with runtime.sessions() as session:
-            tickets = ticket_page(session, TicketFilter(**spec), size=100).tickets  # type: ignore[arg-type]
+            viewer = get_user(session, "agent@corp.example")
+            tickets = ticket_page(session, TicketFilter(**spec), size=100, viewer=viewer).tickets  # type: ignore[arg-type]
         return {name for name, number in corpus.items() if number in {t.id for t in tickets}}
 
     assert matching(statuses=ticket_queries.OPEN_STATUSES) == {"printer", "vpn"}
@@ -226,9 +234,10 @@ def test_filters_and_counts(runtime: Runtime, corpus: dict[str, int]) -> None:
     assert matching(created_to=date(2025, 6, 1)) == {"laptop"}
     assert matching(created_from=date(2025, 6, 2), text="printer") == {"printer", "vpn"}
     with runtime.sessions() as session:
-        counts = {c.status: c.count for c in status_counts(session, TicketFilter(statuses=frozenset({Status.NEW}))) or []}
+        viewer = get_user(session, "agent@corp.example")
+        counts = {c.status: c.count for c in status_counts(session, TicketFilter(statuses=frozenset({Status.NEW})), viewer=viewer) or []}
         assert counts == {**dict.fromkeys(Status, 0), Status.NEW: 1, Status.ASSIGNED: 1, Status.RESOLVED: 1}
-        searched = {c.status: c.count for c in status_counts(session, TicketFilter(text="printer")) or []}
+        searched = {c.status: c.count for c in status_counts(session, TicketFilter(text="printer"), viewer=viewer) or []}
         assert searched == {**dict.fromkeys(Status, 0), Status.NEW: 1, Status.ASSIGNED: 1}
 
 
@@ -237,7 +246,7 @@ def test_counts_stop_at_the_cap(
 ) -> None:
     monkeypatch.setattr(ticket_queries, "COUNT_CAP", 10)
     with runtime.sessions() as session:
-        [new] = [count for count in status_counts(session, TicketFilter()) or [] if count.status is Status.NEW]
+        [new] = [count for count in status_counts(session, TicketFilter(), viewer=staff_viewer(session)) or [] if count.status is Status.NEW]
     assert (new.count, new.capped) == (11, True)
     monkeypatch.setattr(ticket_list, "COUNT_CAP", 10)
     counts = agent.get("/admin/tickets/counts?priority=low").get_json()["counts"]

@@ -24,10 +24,11 @@ from sqlalchemy import ColumnElement, false, func, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from core.export.writers import Sheet, csv_lines, xlsx_chunks
-from core.models import Message, Ticket
+from core.models import Message, Ticket, User
+from core.permissions import Action
 from core.search import search_branches
 from core.serialize import ticket_detail, ticket_summary
-from core.ticket_queries import TicketFilter, filter_conditions
+from core.ticket_queries import TicketFilter, filter_conditions, visible_in_panel
 
 BATCH = 500
 
@@ -58,9 +59,14 @@ class Format(StrEnum):
         }[self]
 
 
-def export_conditions(session: Session, spec: TicketFilter) -> list[ColumnElement[bool]]:
-    """The list's filter, its search text included (every match, not just a page's worth)."""
+def export_conditions(session: Session, spec: TicketFilter, scope: Scope, viewer: User | None) -> list[ColumnElement[bool]]:
+    """The list's filter, its search text included (every match, not just a page's worth), and
+    only the tickets `viewer` may see in the panel (with their internal notes, for the whole
+    tickets). `viewer` None: the command line's operator, who exports every ticket."""
     conditions = filter_conditions(spec)
+    if viewer is not None:
+        action = Action.SEE_INTERNAL_NOTES if scope is Scope.FULL else Action.VIEW
+        conditions.append(visible_in_panel(session, viewer, action))
     if spec.text.strip():
         branches = search_branches(session, spec.text)
         if not branches:
@@ -70,9 +76,9 @@ def export_conditions(session: Session, spec: TicketFilter) -> list[ColumnElemen
     return conditions
 
 
-def ticket_batches(session: Session, spec: TicketFilter, *, full: bool) -> Iterator[list[Ticket]]:
-    """The matching tickets in number order, BATCH at a time, with what the rows need loaded."""
-    conditions = export_conditions(session, spec)
+def ticket_batches(session: Session, conditions: list[ColumnElement[bool]], *, full: bool) -> Iterator[list[Ticket]]:
+    """The tickets meeting `conditions` (export_conditions) in number order, BATCH at a time,
+    with what the rows need loaded."""
     options = [selectinload(Ticket.requester), selectinload(Ticket.assignee), selectinload(Ticket.group),
                selectinload(Ticket.category), selectinload(Ticket.subcategory)]  # fmt: skip
     if full:
@@ -105,14 +111,14 @@ def list_row(ticket: Ticket, description: str) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def list_rows(session: Session, spec: TicketFilter) -> Iterator[tuple[Any, ...]]:
-    for batch in ticket_batches(session, spec, full=False):
+def list_rows(session: Session, conditions: list[ColumnElement[bool]]) -> Iterator[tuple[Any, ...]]:
+    for batch in ticket_batches(session, conditions, full=False):
         texts = descriptions(session, batch)
         yield from (list_row(ticket, texts.get(ticket.id, "")) for ticket in batch)
 
 
-def message_rows(session: Session, spec: TicketFilter) -> Iterator[tuple[Any, ...]]:
-    for batch in ticket_batches(session, spec, full=True):
+def message_rows(session: Session, conditions: list[ColumnElement[bool]]) -> Iterator[tuple[Any, ...]]:
+    for batch in ticket_batches(session, conditions, full=True):
         for ticket in batch:
             for message in ticket.messages:
                 names = ", ".join(item.filename for item in message.attachments)
@@ -120,9 +126,9 @@ def message_rows(session: Session, spec: TicketFilter) -> Iterator[tuple[Any, ..
                        message.created_at, message.text, names)  # fmt: skip
 
 
-def json_lines(session: Session, spec: TicketFilter, scope: Scope) -> Iterator[str]:
+def json_lines(session: Session, conditions: list[ColumnElement[bool]], scope: Scope) -> Iterator[str]:
     """One JSON document per line: the list's summary plus description, or the whole ticket."""
-    for batch in ticket_batches(session, spec, full=scope is Scope.FULL):
+    for batch in ticket_batches(session, conditions, full=scope is Scope.FULL):
         if scope is Scope.FULL:
             documents = [ticket_detail(ticket) for ticket in batch]
         else:
@@ -132,17 +138,23 @@ def json_lines(session: Session, spec: TicketFilter, scope: Scope) -> Iterator[s
 
 
 
-def export_chunks(session: Session, spec: TicketFilter, scope: Scope, fmt: Format) -> Iterator[bytes]:
-    """The whole export as byte chunks: CSV and JSON lines as they are produced, XLSX once written."""
+def export_chunks(
+    session: Session, spec: TicketFilter, scope: Scope, fmt: Format, *, viewer: User | None
+) -> Iterator[bytes]:
+    """The whole export as byte chunks: CSV and JSON lines as they are produced, XLSX once
+    written; of the tickets `viewer` may see (export_conditions)."""
+    conditions = export_conditions(session, spec, scope, viewer)
     if fmt is Format.JSONL:
-        yield from (chunk.encode() for chunk in json_lines(session, spec, scope))
+        yield from (chunk.encode() for chunk in json_lines(session, conditions, scope))
     elif fmt is Format.CSV:
-        columns, rows = (LIST_COLUMNS, list_rows(session, spec)) if scope is Scope.LIST else (MESSAGE_COLUMNS, message_rows(session, spec))
+        columns, rows = (
+            (LIST_COLUMNS, list_rows(session, conditions)) if scope is Scope.LIST else (MESSAGE_COLUMNS, message_rows(session, conditions))
+        )
         yield from (chunk.encode() for chunk in csv_lines(columns, rows))
     else:
-        sheets = [Sheet("tickets", LIST_COLUMNS, list_rows(session, spec))]
+        sheets = [Sheet("tickets", LIST_COLUMNS, list_rows(session, conditions))]
         if scope is Scope.FULL:
-            sheets.append(Sheet("messages", MESSAGE_COLUMNS, message_rows(session, spec)))
+            sheets.append(Sheet("messages", MESSAGE_COLUMNS, message_rows(session, conditions)))
         yield from xlsx_chunks(sheets)
 
 

@@ -16,23 +16,40 @@ import runs never take one of them (if the import then fails, those numbers stay
 
 History: each ticket gets events dated as the file says (created; assigned; its status,
 at its resolution or closing time) and one `imported` event now, so reports count
-imported work on the days it happened. Nothing is mailed."""
+imported work on the days it happened. Nothing is mailed.
+
+Organizations: each ticket is filed under its requester's organization and contract by the
+mail intake's rule (core.placement: memberships, else the mail domain; the contracts in force
+on the day it was created that cover its category), with the events dated at its creation.
+The contract's SLA policy is not applied: imported tickets get no SLA clocks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.catalog import CatalogEntry
+from core.contracts import ticket_entry
 from core.errors import InvalidInput
 from core.importing.lookups import catalog_by_path, path_key, users_by_email
 from core.importing.report import ImportReport, NumberMapping, check_columns
 from core.importing.source import SourceRow, SourceTable
 from core.importing.values import parse_choice, parse_number, parse_time
-from core.models import Message, MessageKind, Priority, Source, Status, Ticket, TicketEvent, User, utcnow
+from core.models import (
+    Message,
+    MessageKind,
+    Priority,
+    Source,
+    Status,
+    Ticket,
+    TicketEvent,
+    User,
+    utcnow,
+)
+from core.placement import Placement, placement
 from core.ticket_queries import OPEN_STATUSES
 from core.tickets import clean_title
 
@@ -213,6 +230,28 @@ def _history(ticket: Ticket, planned: NewTicket, now: datetime) -> list[TicketEv
     return rows
 
 
+PlacementKey = tuple[int, int | None, int | None, date]
+"""(requester, group, category, day): what a placement depends on, so each is decided once."""
+
+
+def _filed(session: Session, ticket: Ticket, decided: dict[PlacementKey, Placement]) -> list[TicketEvent]:
+    """File the ticket under its organization and contract (core.placement) as of its
+    creation day; the events that say so, dated then."""
+    created = ticket.created_at
+    key = (ticket.requester.id, ticket.group_id, ticket.category_id, created.date())
+    if key not in decided:
+        decided[key] = placement(session, ticket.requester, ticket_entry(ticket), on=created.date())
+    organization, contract = decided[key].organization, decided[key].contract
+    events = []
+    if organization is not None:
+        ticket.organization_id = organization.id
+        events.append(TicketEvent(ticket=ticket, field="organization", new_value=organization.name, created_at=created))
+    if contract is not None:
+        ticket.contract_id = contract.id
+        events.append(TicketEvent(ticket=ticket, field="contract", new_value=contract.name, created_at=created))
+    return events
+
+
 def import_tickets(session: Session, table: SourceTable, *, dry_run: bool) -> ImportReport:
     report = ImportReport("tickets", dry_run)
     planned = plan_tickets(session, table, report)
@@ -225,8 +264,10 @@ def import_tickets(session: Session, table: SourceTable, *, dry_run: bool) -> Im
     session.add_all(tickets)
     session.flush()
     now = utcnow()
+    decided: dict[PlacementKey, Placement] = {}
     for ticket, item in zip(tickets, ordered, strict=True):
         session.add_all(_history(ticket, item, now))
+        session.add_all(_filed(session, ticket, decided))
     session.flush()
     ours = {item.row: ticket.id for ticket, item in zip(tickets, ordered, strict=True)}
     report.numbers = [NumberMapping(mapping.row, mapping.theirs, ours[mapping.row]) for mapping in report.numbers]

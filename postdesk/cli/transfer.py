@@ -103,7 +103,7 @@ def export_tickets(
             assignee_id=get_user(session, assignee).id if assignee else None,
             created_from=_day(created_from), created_to=_day(created_to), text=search,
         )  # fmt: skip
-        chunks = export_chunks(session, spec, Scope.FULL if full else Scope.LIST, chosen)
+        chunks = export_chunks(session, spec, Scope.FULL if full else Scope.LIST, chosen, viewer=None)  # the operator: every ticket
         if output is None:
             _write(chunks, click.get_binary_stream("stdout"))
         else:

@@ -34,7 +34,7 @@ REASONS = {
 
 TAGS = {
     "Auth": "Sign in for a token pair, refresh it, and who you are.",
-    "Tickets": "Your own requests (and those you watch): open, list, read, comment.",
+    "Tickets": "Your own requests (those you watch, and a customer manager's organizations'): open, list, read, comment.",
     "Uploads": "Files to attach to a new ticket or comment.",
     "Catalog": "What a ticket may be filed under.",
     "Staff: tickets": "Every ticket, for agents and admins: the panel's list and actions.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.catalog import CatalogEntry
 from core.models import Category, Group, Message, Subcategory, Ticket, User
 from core.serialize import message_detail, ticket_summary
 from core.ticket_queries import Cursor, TicketPage
@@ -80,20 +81,32 @@ def user(person: User) -> UserOut:
     )  # fmt: skip
 
 
-def choices(groups: Iterable[Group]) -> CatalogChoices:
-    """The active tree, each entry with the path to pass as a ticket's `category`."""
-    tree = []
-    for group in groups:
-        categories = [
-            CategoryChoice(
-                name=category.name, path=f"{group.name}/{category.name}",
-                subcategories=[SubcategoryChoice(name=sub.name, path=f"{group.name}/{category.name}/{sub.name}")
-                               for sub in category.subcategories if sub.active],
-            )
-            for category in group.categories if category.active
-        ]  # fmt: skip
-        tree.append(GroupChoice(name=group.name, path=group.name, categories=categories))
-    return CatalogChoices(groups=tree)
+def choices(entries: Iterable[CatalogEntry]) -> CatalogChoices:
+    """The entries someone may choose (in catalog order, a group before its categories, a
+    category before its subcategories: core.portal_intake.active_entries) as the tree, each
+    with the path to pass as a ticket's `category`. A group or category with chosen entries
+    under it but not chosen itself is there for them, not `choosable`."""
+    groups: dict[int, GroupChoice] = {}
+    categories: dict[int, CategoryChoice] = {}
+    for entry in entries:
+        group = groups.get(entry.group.id)
+        if group is None:
+            group = GroupChoice(name=entry.group.name, path=entry.group.name, choosable=False, categories=[])
+            groups[entry.group.id] = group
+        if entry.category is None:
+            group.choosable = True
+            continue
+        category = categories.get(entry.category.id)
+        if category is None:
+            path = f"{group.path}/{entry.category.name}"
+            category = CategoryChoice(name=entry.category.name, path=path, choosable=False, subcategories=[])
+            categories[entry.category.id] = category
+            group.categories.append(category)
+        if entry.subcategory is None:
+            category.choosable = True
+        else:
+            category.subcategories.append(SubcategoryChoice(name=entry.subcategory.name, path=entry.path, choosable=True))
+    return CatalogChoices(groups=list(groups.values()))
 
 
 def subcategory_item(sub: Subcategory) -> SubcategoryItem:

@@ -3,7 +3,7 @@ the panel's actions (assign, status, priority, category, reply, internal note).
 
 Each action is one call of the core service the panel's button makes (core.tickets), in one
 unit of work: the same status table, the same audit events, the same notifications. Staff see
-every ticket, as in the panel; clients get 403 here."""
+the tickets the panel shows them (core.permissions: today every ticket); clients get 403 here."""
 
 from __future__ import annotations
 
@@ -86,10 +86,12 @@ def staff_filter(session: Session, me: User, query: StaffTicketsQuery) -> Ticket
 
 @api.operation("GET", "/admin/tickets", tag="Staff: tickets", access=Access.STAFF, query=StaffTicketsQuery, response=TicketPage)
 def tickets(query: StaffTicketsQuery) -> TicketPage:
-    """Every ticket, with the panel's filters, search, sorts and keyset pages."""
-    session = get_session()
-    spec = staff_filter(session, caller(), query)
-    found = ticket_page(session, spec, query.sort, parse_cursor(query.sort, query.cursor), query.limit)
+    """Tickets, with the panel's filters, search, sorts and keyset pages.
+
+    Only the tickets you may see in the panel: for agents and admins, every ticket."""
+    session, me = get_session(), caller()
+    spec = staff_filter(session, me, query)
+    found = ticket_page(session, spec, query.sort, parse_cursor(query.sort, query.cursor), query.limit, viewer=me)
     return shapes.page(found)
 
 

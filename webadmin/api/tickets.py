@@ -1,20 +1,24 @@
 """The requester's routes: open a ticket, list and read their own, comment, and the catalog.
 
 What a person may see is decided by core.portal_tickets, as in the portal: tickets they
-requested or watch, and only the public conversation; anyone else's number is a 404, never a
-403, so numbers cannot be probed. A new ticket goes through core.portal_intake, so the
-routing rules run and the requester gets the acknowledgement, as for a mail."""
+requested or watch (and a customer manager those of their organizations), and only the
+public conversation; anyone else's number is a 404, never a 403, so numbers cannot be
+probed. A new ticket goes through core.portal_intake, so the routing rules run and the
+requester gets the acknowledgement, as for a mail. The catalog offered is the portal's:
+what the caller's organizations' contracts cover (core.contracts.offered_entries)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from core.catalog import CatalogEntry, catalog_tree, split_path
+from core.catalog import CatalogEntry, split_path
+from core.contracts import offered_entries
 from core.errors import InvalidInput
 from core.models import MessageKind, Priority, Source
 from core.permissions import Action
 from core.portal_intake import (
     PortalRequest,
+    RequestInvalid,
     WatcherPolicy,
     active_entries,
     open_from_portal,
@@ -38,6 +42,10 @@ from webadmin.api.schemas.tickets import (
 from webadmin.api.session import writing
 from webadmin.api.uploads import attachments
 from webadmin.db import get_runtime, get_session
+
+BODY_FIELDS = {"catalog": "category"}
+"""core.portal_intake names a refused field after PortalRequest; the body calls the catalog
+entry `category`, and an error must name the field the client sent."""
 
 
 def active_entry(session: Session, path: str | None) -> CatalogEntry | None:
@@ -67,20 +75,23 @@ def open_request(body: NewTicket) -> tuple[TicketDetail, dict[str, str]]:
     The routing rules run over it (they may file, prioritise or assign it, or refuse it: 422),
     and the requester gets the acknowledgement mail."""
     files = attachments(body.attachments, caller())
-    with writing() as (session, me):
-        wanted = PortalRequest(
-            title=body.title, description=body.description, catalog=active_entry(session, body.category),
-            priority=Priority(body.priority), attachments=files, watchers=tuple(body.watchers), source=Source.API,
-        )  # fmt: skip
-        support = get_runtime().settings.support_address
-        ticket = open_from_portal(session, me, wanted, _policy(), support_address=support)
-        reply = shapes.detail(ticket, public_messages(ticket))
+    try:
+        with writing() as (session, me):
+            wanted = PortalRequest(
+                title=body.title, description=body.description, catalog=active_entry(session, body.category),
+                priority=Priority(body.priority), attachments=files, watchers=tuple(body.watchers), source=Source.API,
+            )  # fmt: skip
+            support = get_runtime().settings.support_address
+            ticket = open_from_portal(session, me, wanted, _policy(), support_address=support)
+            reply = shapes.detail(ticket, public_messages(ticket))
+    except RequestInvalid as refused:
+        raise RequestInvalid({BODY_FIELDS.get(name, name): problem for name, problem in refused.errors.items()}) from None
     return reply, {"Location": f"{api.blueprint.url_prefix}/tickets/{reply.number}"}
 
 
 @api.operation("GET", "/tickets", tag="Tickets", access=Access.USER, query=MyTicketsQuery, response=TicketPage)
 def my_tickets(query: MyTicketsQuery) -> TicketPage:
-    """Your tickets (or those you watch), last updated first, a page at a time."""
+    """Your tickets (or those you watch, or your organizations'), last updated first, a page at a time."""
     cursor = parse_cursor(Sort.UPDATED, query.cursor)
     found = ticket_page(
         get_session(), caller(), query.tab, text=query.q, statuses=query.status, cursor=cursor, size=query.limit
@@ -115,5 +126,10 @@ def comment(number: int, body: NewComment) -> TicketDetail:
 
 @api.operation("GET", "/catalog", tag="Catalog", access=Access.USER, response=CatalogChoices)
 def catalog() -> CatalogChoices:
-    """The active catalog: groups, their categories and subcategories, each with its path."""
-    return shapes.choices(catalog_tree(get_session(), active_only=True))
+    """What you may open a ticket under: groups, their categories and subcategories, each with its path.
+
+    The active catalog; for someone whose organizations have contracts, only what those
+    contracts cover, as in the portal's form (a group or category they cover only in part is
+    listed with `choosable` false, for what lies under it)."""
+    session = get_session()
+    return shapes.choices(offered_entries(session, caller(), active_entries(session)))

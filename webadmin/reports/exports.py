@@ -11,9 +11,10 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from core.export.tickets import Format, Scope, export_chunks, export_filename
-from core.models import utcnow
+from core.models import User, utcnow
 from core.ticket_queries import TicketFilter
 from webadmin.access import staff_only
+from webadmin.auth import signed_in_user
 from webadmin.db import get_runtime, get_session
 from webadmin.staff.common import active_groups, staff_members
 from webadmin.staff.ticket_list import requested_filter
@@ -38,13 +39,15 @@ def tickets() -> ResponseReturnValue:
     scope = Scope(_choice("scope", Scope, Scope.LIST.value))
     filename = export_filename(scope, fmt, utcnow().strftime("%Y%m%d-%H%M%S"))
     return Response(
-        stream_with_context(_chunks(spec, scope, fmt)),
+        stream_with_context(_chunks(spec, scope, fmt, signed_in_user().id)),
         mimetype=fmt.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def _chunks(spec: TicketFilter, scope: Scope, fmt: Format) -> Iterator[bytes]:
-    """A session of the export's own: it drops each batch of tickets once written."""
+def _chunks(spec: TicketFilter, scope: Scope, fmt: Format, viewer_id: int) -> Iterator[bytes]:
+    """A session of the export's own: it drops each batch of tickets once written. The viewer
+    is read in it, so only the tickets they may see in the panel are exported."""
     with get_runtime().sessions() as session:
-        yield from export_chunks(session, spec, scope, fmt)
+        viewer = session.get_one(User, viewer_id)
+        yield from export_chunks(session, spec, scope, fmt, viewer=viewer)

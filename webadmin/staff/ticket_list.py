@@ -20,12 +20,27 @@ from core.errors import InvalidInput
 from core.models import Group, Priority, Status, User, utcnow
 from core.models.views import SavedView
 from core.sla.list_queries import DueFilter
-from core.ticket_queries import COUNT_CAP, OPEN_STATUSES, Cursor, Sort, StatusCount, TicketFilter, status_counts, ticket_page
+from core.ticket_queries import (
+    COUNT_CAP,
+    OPEN_STATUSES,
+    Cursor,
+    Sort,
+    StatusCount,
+    TicketFilter,
+    status_counts,
+    ticket_page,
+)
 from webadmin.auth import signed_in_user
 from webadmin.db import get_session
 from webadmin.forms import FILTER_FIELDS, BulkForm, FilterForm, SavedViewForm
 from webadmin.staff import bp
-from webadmin.staff.common import active_groups, catalog_choices, staff_choices, staff_members, writing
+from webadmin.staff.common import (
+    active_groups,
+    catalog_choices,
+    staff_choices,
+    staff_members,
+    writing,
+)
 
 PAGE_SIZE = 50
 
@@ -111,7 +126,7 @@ def tickets() -> ResponseReturnValue:
     staff, groups = staff_members(session), active_groups(session)
     form, spec = requested_filter(staff, groups)
     sort = Sort(form.sort.data)
-    page = ticket_page(session, spec, sort, _cursor(sort), PAGE_SIZE)
+    page = ticket_page(session, spec, sort, _cursor(sort), PAGE_SIZE, viewer=me)
     args = filter_args(request.args)
     bulk = bulk_form(staff, groups, formdata=None, back=request.full_path)
     return render_template(
@@ -127,7 +142,7 @@ def ticket_counts() -> ResponseReturnValue:
     `{"counts": null}` while searching for a word too frequent to count."""
     session = get_session()
     _form, spec = requested_filter(staff_members(session), active_groups(session))
-    counts = status_counts(session, spec)
+    counts = status_counts(session, spec, viewer=signed_in_user())
     return jsonify(counts=tab_counts(counts) if counts is not None else None)
 
 

@@ -1,4 +1,5 @@
-"""One ticket: the conversation, the people, the links, the history, and its action forms."""
+"""One ticket: the conversation, the people (and the organization and contract it is filed
+under), the links, the history, and its action forms."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from wtforms import SelectChoice
 
-from core.models import LinkKind, Message, Ticket, TicketEvent, TicketLink, utcnow
+from core.models import (
+    Contract,
+    LinkKind,
+    Message,
+    Organization,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    utcnow,
+)
 from core.permissions import Action
 from core.sla.readings import read_targets
 from core.sla.services import offered_services
@@ -101,6 +111,20 @@ def linked_tickets(session: Session, ticket: Ticket) -> list[LinkedTicket]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class FiledUnder:
+    """The organization and contract a ticket was filed under (core.placement), if any."""
+
+    organization: Organization | None
+    contract: Contract | None
+
+
+def filed_under(session: Session, ticket: Ticket) -> FiledUnder:
+    organization = session.get(Organization, ticket.organization_id) if ticket.organization_id is not None else None
+    contract = session.get(Contract, ticket.contract_id) if ticket.contract_id is not None else None
+    return FiledUnder(organization, contract)
+
+
 def action_form(session: Session, ticket: Ticket, prefix: str, *, fresh: bool) -> FlaskForm:
     """The action form `prefix` with its choices for this ticket; `fresh` shows the ticket's
     current values, else the form reads the submitted request."""
@@ -139,6 +163,7 @@ def render_ticket(number: int, failed: tuple[str, FlaskForm] | None = None) -> R
         ticket=ticket,
         messages=[ShownMessage(message, mail_html(message)) for message in ticket.messages],
         links=linked_tickets(session, ticket),
+        filed=filed_under(session, ticket),
         forms=forms,
         sla=read_targets(ticket, utcnow()),
     )

@@ -14,7 +14,11 @@ CatalogName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX
 
 class SubcategoryChoice(Reply):
     name: str
-    path: str = Field(description="Pass as `category` when opening a ticket.")
+    path: str = Field(description="Pass as `category` when opening a ticket (if `choosable`).")
+    choosable: bool = Field(
+        description="False for a group or category that your organization's contracts cover only in part: "
+        "it is listed for what lies under it, choose one of those."
+    )
 
 
 class CategoryChoice(SubcategoryChoice):

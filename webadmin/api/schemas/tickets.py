@@ -112,7 +112,12 @@ class NewComment(RequestBody):
 
 
 class MyTicketsQuery(Query):
-    tab: Tab = Field(Tab.MINE, description="`mine`: tickets you asked for; `watching`: those you follow.")
+    tab: Tab = Field(
+        Tab.MINE,
+        description="`mine`: tickets you asked for; `watching`: those you follow; `organization`: a customer "
+        "manager's, every ticket of the organizations whose contracts you manage (their sub-organizations "
+        "included) or filed under those contracts, the portal's \"My organization\" (empty for anyone else).",
+    )
     q: Search = Field("", description="Words in the title or the public conversation, or a ticket number.")
     status: list[Status] = Field(default_factory=list, description="Any of these statuses (repeat the parameter).")
     cursor: Cursor | None = None
