@@ -26,15 +26,18 @@ from playwright.sync_api import (
 )
 from sqlalchemy import select
 
+from core.catalog import resolve_path
+from core.contracts import ContractTerms, save_contract
 from core.db import unit_of_work
 from core.models import MessageKind, Ticket
+from core.organizations import add_member, add_organization
 from core.runtime import Runtime
 from core.tickets import MessageBody, add_message, get_ticket
 from core.users import get_user, mail_user
 from postdesk.worker.delivery import deliver_due
 from postdesk.worker.transports import MailSink
 from tests.browser_fixtures import serving
-from tests.portal_helpers import ADA, ALICE, PASSWORD, add_people, make_app
+from tests.portal_helpers import ADA, ALICE, BOB, PASSWORD, add_people, make_app
 
 pytestmark = pytest.mark.browser
 
@@ -219,6 +222,43 @@ def test_the_category_cascade_with_javascript(live_server: str, chromium_browser
         page.fill("#description", "Room 4.12")
         page.click("text=Send request")
         expect(page.locator(".fields")).to_contain_text("Facilities / Keys")
+    finally:
+        context.close()
+    assert problems == []
+
+
+def test_the_cascade_offers_a_category_whose_group_the_contract_does_not_cover(
+    runtime: Runtime, live_server: str, chromium_browser: Browser
+) -> None:
+    """Bob's organization has a contract for IT / Hardware alone: IT is a step on the way to
+    it, not a choice, so choosing IT submits nothing until Hardware is chosen."""
+    with unit_of_work(runtime.sessions) as session:
+        corp = add_organization(session, "Corp")
+        add_member(session, corp, get_user(session, BOB))
+        hardware = resolve_path(session, "IT/Hardware").category
+        assert hardware is not None
+        save_contract(session, corp, ContractTerms("Corp hardware", categories=(hardware,)))
+    context = chromium_browser.new_context(viewport=PHONE)
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(f"{live_server}/login?next=/portal/new")
+        page.fill("#email", BOB)
+        page.fill("#password", PASSWORD)
+        page.click("button.primary")
+        group, category, sub = (page.locator(f"#catalog-level-{depth}") for depth in range(3))
+        expect(group.locator("option")).to_have_text([re.compile(".*"), "IT"])
+        group.select_option(label="IT")
+        expect(category.locator("option")).to_have_text(["(any)", "Hardware"])
+        expect(page.locator("#catalog")).to_have_value("")
+        category.select_option(label="Hardware")
+        expect(page.locator("#catalog")).to_have_value("IT/Hardware")
+        sub.select_option(label="Laptops")
+        expect(page.locator("#catalog")).to_have_value("IT/Hardware/Laptops")
+        category.select_option(label="(any)")
+        expect(page.locator("#catalog")).to_have_value("")
+        expect(sub).to_be_disabled()
     finally:
         context.close()
     assert problems == []

@@ -4,14 +4,27 @@
 // submitted, so without JavaScript the plain select of paths works as it is.
 // Catalog names never contain "/" (core.catalog.clean_name), so " / " splits a path safely.
 const LEVELS = ["Group", "Category", "Subcategory"];
+const SEPARATOR = " / ";
 
 const samePath = (a, b) => a.length === b.length && a.every((part, i) => part === b[i]);
 
+// Every level of every offered path. A contract may cover only a category of a group: the
+// group is then a step on the way (choosing it narrows the next select) but not a choice of
+// its own, so the submitted value stays empty until an offered entry is chosen.
+function catalogNodes(offered) {
+  const keys = new Set();
+  offered.forEach((_value, text) => {
+    const parts = text.split(SEPARATOR);
+    parts.forEach((_part, depth) => keys.add(parts.slice(0, depth + 1).join(SEPARATOR)));
+  });
+  return Array.from(keys, (key) => ({ key, path: key.split(SEPARATOR) }));
+}
+
 function cascade(original) {
-  const entries = Array.from(original.options)
+  const offered = new Map(Array.from(original.options)
     .filter((option) => option.value)
-    .map((option) => ({ value: option.value, path: option.text.split(" / ") }));
-  const byValue = new Map(entries.map((entry) => [entry.value, entry]));
+    .map((option) => [option.text, option.value]));
+  const nodes = catalogNodes(offered);
   const noneText = original.options[0] ? original.options[0].text : "";
   const host = document.createElement("div");
   host.className = "cascade";
@@ -29,32 +42,35 @@ function cascade(original) {
     return select;
   });
 
-  // Show `entry` (the deepest choice, or null) and offer what lies under it.
-  function show(entry) {
-    const path = entry ? entry.path : [];
+  // Show `path` (the choices so far) and offer what lies under it; submit the deepest
+  // offered entry on it.
+  function show(path) {
     selects.forEach((select, depth) => {
-      const options = depth > path.length ? [] : entries.filter(
-        (item) => item.path.length === depth + 1 && samePath(item.path.slice(0, depth), path.slice(0, depth)),
+      const options = depth > path.length ? [] : nodes.filter(
+        (node) => node.path.length === depth + 1 && samePath(node.path.slice(0, depth), path.slice(0, depth)),
       );
       const first = new Option(depth === 0 ? noneText : "(any)", "");
-      select.replaceChildren(first, ...options.map((item) => new Option(item.path[depth], item.value)));
-      const chosen = depth < path.length ? options.find((item) => item.path[depth] === path[depth]) : undefined;
-      select.value = chosen ? chosen.value : "";
+      select.replaceChildren(first, ...options.map((node) => new Option(node.path[depth], node.key)));
+      select.value = depth < path.length ? path.slice(0, depth + 1).join(SEPARATOR) : "";
       select.disabled = options.length === 0;
     });
-    original.value = entry ? entry.value : "";
+    const depths = path.map((_part, depth) => path.length - depth);
+    const deepest = depths.find((length) => offered.has(path.slice(0, length).join(SEPARATOR)));
+    original.value = deepest ? offered.get(path.slice(0, deepest).join(SEPARATOR)) : "";
   }
 
   selects.forEach((select, depth) => {
     select.addEventListener("change", () => {
-      const above = depth > 0 ? byValue.get(selects[depth - 1].value) : undefined;
-      show(byValue.get(select.value) || above || null);
+      const above = depth > 0 ? selects[depth - 1].value : "";
+      const key = select.value || above;
+      show(key ? key.split(SEPARATOR) : []);
     });
   });
   original.before(host);
   original.hidden = true;
   original.labels.forEach((label) => { label.hidden = true; });
-  show(byValue.get(original.value) || null);
+  const initial = original.selectedOptions[0];
+  show(initial && initial.value ? initial.text.split(SEPARATOR) : []);
 }
 
 document.querySelectorAll("select[data-cascade]").forEach(cascade);
