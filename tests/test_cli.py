@@ -1,11 +1,12 @@
-"""The `postdesk` command line, run as a real subprocess: exit codes, messages, JSON shapes."""
+"""The `postdesk` command line: exit codes, messages, JSON shapes; the MTA pipe's exit codes
+from a real process."""
 
 from __future__ import annotations
 
 import json
 
 from core.config import Settings
-from tests.cli_helpers import postdesk
+from tests.cli_helpers import postdesk, postdesk_process
 from tests.mail_fixtures import build_mail
 
 
@@ -73,8 +74,8 @@ def test_ingest_then_tickets_json_shapes(settings: Settings) -> None:
 def test_ingest_exit_codes(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     not_mail = tmp_path / "image.bin"
     not_mail.write_bytes(b"\x00\x01\x02 binary garbage")
-    assert postdesk(settings, "ingest", str(not_mail)).returncode == 65
-    down = postdesk(settings, "ingest", stdin=build_mail(), POSTDESK_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert postdesk_process(settings, "ingest", str(not_mail)).returncode == 65
+    down = postdesk_process(settings, "ingest", stdin=build_mail(), POSTDESK_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     assert down.returncode == 75
 
 

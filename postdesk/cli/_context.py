@@ -20,6 +20,7 @@ def pass_runtime(function: F) -> F:
         root = ctx.find_root()
         if root.obj is None:
             root.obj = Runtime.from_environment()
+            root.call_on_close(root.obj.engine.dispose)
         return function(root.obj, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

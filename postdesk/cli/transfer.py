@@ -104,11 +104,8 @@ def export_tickets(
             created_from=_day(created_from), created_to=_day(created_to), text=search,
         )  # fmt: skip
         chunks = export_chunks(session, spec, Scope.FULL if full else Scope.LIST, chosen, viewer=None)  # the operator: every ticket
-        if output is None:
-            _write(chunks, click.get_binary_stream("stdout"))
-        else:
-            with output.open("wb") as target:
-                _write(chunks, target)
+        with click.open_file(str(output) if output is not None else "-", "wb") as target:
+            _write(chunks, target)
 
 
 def _day(moment: datetime | None) -> date | None:
