@@ -20,13 +20,14 @@ from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.contracts import ContractTerms, save_contract
 from core.db import unit_of_work
-from core.models import Message, MessageKind, Role, Status
+from core.models import Message, MessageKind, Role, Status, Ticket
 from core.organizations import add_member, add_organization, set_domains
 from core.runtime import Runtime
+from core.ticket_queries import capped_count
 from core.tickets import MessageBody, add_message, get_ticket
 from core.users import add_user, get_user
 from mailgateway.intake import Gateway
@@ -222,3 +223,15 @@ def test_a_big_list_counts_up_to_the_cap(org_world: OrgWorld, monkeypatch: pytes
     listing = text(client_for(make_app(org_world.runtime), PARENT_MANAGER).get("/portal/organization"))
     assert "My organization's requests (1+)" in " ".join(re.sub(r"<[^>]+>", " ", listing).split())
     assert len(set(_LINK["portal"].findall(listing))) == 2, "the list itself is not capped"
+
+
+@pytest.mark.parametrize("cap", [1, 2, 3, 10])
+def test_a_capped_count_of_an_or_counts_each_ticket_once(org_world: OrgWorld, cap: int) -> None:
+    """The Acme ticket is of both alternatives (its organization and its contract), the Lab
+    ticket of one: two tickets, whatever way the count is split, up to the cap + 1."""
+    either = or_(
+        Ticket.organization_id.in_([org_world.organizations["acme"], org_world.organizations["lab"]]),
+        Ticket.contract_id == org_world.contracts["acme"],
+    )
+    with org_world.runtime.sessions() as session:
+        assert session.scalar(capped_count([either], cap)) == min(2, cap + 1)
